@@ -1,0 +1,145 @@
+/*
+ * report.h - one RFC 8460 report, decoded into plain C
+ *
+ * report_decode() is the single entry used by every front door (file ingest,
+ * HTTPS, mail, reparse): it sniffs the bytes (gzip magic 1f 8b or JSON '{',
+ * R10/R39), inflates with a hard cap (R38, R41), parses with jansson
+ * rejecting duplicate keys (R13) and validates the field contract of
+ * RFC8460-RECEIVER.md R17 (D4: only organization-name, date-range,
+ * report-id, policies, policy-type, summary counts, result-type and
+ * failed-session-count are required).  Real-world deviations are accepted
+ * and recorded as flags (REPORT_F_*), never silently.
+ *
+ * Ownership: a struct report and every string and array in it are owned by
+ * the report and freed by report_free(); nothing points into the input
+ * buffer or into jansson objects.  All strings are NUL-terminated UTF-8
+ * without NUL bytes (jansson rejects \u0000), so they are safe for
+ * PostgreSQL text.
+ */
+#ifndef TLSRPT_REPORT_H
+#define TLSRPT_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Deviation flags (per report).  The names (report_flag_name) are stored in
+ * the database; never renumber or rename, only append. */
+enum report_flag {
+	REPORT_F_GZIP_MULTI_MEMBER	= 1u << 0,  /* R41 several gzip members */
+	REPORT_F_GZIP_TRAILING_JUNK	= 1u << 1,  /* R41 NUL/blank bytes after last member */
+	REPORT_F_TIME_NO_OFFSET		= 1u << 2,  /* R19 date-time without offset: UTC */
+	REPORT_F_TIME_FRACTION		= 1u << 3,  /* fractional seconds present */
+	REPORT_F_TIME_OFFSET		= 1u << 4,  /* non-Z offset such as +02:00 */
+	REPORT_F_END_INCLUSIVE		= 1u << 5,  /* R19 end at :59 (23:59:59Z): +1 s */
+	REPORT_F_RANGE_NOT_DAY		= 1u << 6,  /* R19 range is not one whole UTC day */
+	REPORT_F_RANGE_INVERTED		= 1u << 7,  /* start >= end */
+	REPORT_F_CONTACT_NULL		= 1u << 8,  /* contact-info null or absent */
+	REPORT_F_ORG_EMPTY		= 1u << 9,  /* organization-name "" */
+	REPORT_F_MX_HOST_STRING		= 1u << 10, /* R20/D2 mx-host as a string */
+	REPORT_F_TLSA_NESTED_JSON	= 1u << 11, /* R22/D11 Microsoft policy-string in one JSON text */
+	REPORT_F_POLICY_STRING_STRING	= 1u << 12, /* policy-string a string, not an array */
+	REPORT_F_UNKNOWN_POLICY_TYPE	= 1u << 13, /* R34 */
+	REPORT_F_UNKNOWN_RESULT_TYPE	= 1u << 14, /* R33 */
+	REPORT_F_EXTENSION_MEMBER	= 1u << 15, /* unknown member somewhere: kept in raw */
+	REPORT_F_ADDITIONAL_INFO_URI	= 1u << 16, /* R28 alias additional-info-uri */
+	REPORT_F_MX_HOST_NAME_ALIAS	= 1u << 17, /* R26 alias receiving-mx-host-name */
+	REPORT_F_TOTALS_DISAGREE	= 1u << 18, /* R16/D12 sum of details != total failures */
+	REPORT_F_BAD_IP			= 1u << 19, /* R25 an IP that does not parse: kept as text */
+	REPORT_F_NO_POLICY_DOMAIN	= 1u << 20, /* policy without policy-domain (sys4 reporter) */
+	REPORT_F_DOMAIN_NOT_ASCII	= 1u << 21, /* R23 U-label where an A-label belongs */
+	REPORT_F_REASON_TRUNCATED	= 1u << 22, /* R31 failure-reason-code cut at 4 KiB */
+	REPORT_F_NO_POLICIES		= 1u << 23, /* R15 empty policies array */
+	REPORT_F_BIG_INTEGER		= 1u << 24, /* R13 count above 2^53-1 */
+	REPORT_F_MIXED_DOMAINS		= 1u << 25, /* policies name several domains */
+};
+#define REPORT_NFLAGS	26
+
+/* report_flag_name - the stable name of one flag bit, NULL if unknown */
+const char *report_flag_name(unsigned bit);
+
+struct report_failure {
+	char		*result_type;		/* required */
+	char		*sending_mta_ip;	/* raw text or NULL */
+	char		*receiving_mx_hostname;	/* or NULL */
+	char		*receiving_mx_helo;	/* or NULL */
+	char		*receiving_ip;		/* raw text or NULL */
+	int		 sending_ip_ok;		/* 1 when sending_mta_ip parses (inet_pton) */
+	int		 receiving_ip_ok;	/* same for receiving_ip */
+	int64_t		 failed_session_count;	/* >= 0 */
+	char		*additional_information;/* or NULL; never dereferenced (R28) */
+	char		*failure_reason_code;	/* or NULL; at most 4 KiB (R31) */
+};
+
+struct report_policy {
+	char		*policy_type;		/* as sent: sts, tlsa, no-policy-found, ... */
+	char		*policy_domain;		/* lower-case, final dot stripped; NULL if absent */
+	char		*domain;		/* effective domain this policy counts for:
+						 * policy_domain, else the report's domain
+						 * (report_assign_domains), never NULL */
+	char	       **policy_string;		/* lines (Microsoft TLSA text flattened) */
+	size_t		 n_policy_string;
+	char	       **mx_host;		/* patterns; string form becomes one element */
+	size_t		 n_mx_host;
+	int64_t		 total_successful;	/* >= 0 */
+	int64_t		 total_failure;		/* >= 0 */
+	struct report_failure *failures;
+	size_t		 n_failures;
+};
+
+struct report {
+	char		*organization_name;	/* required, may be "" (flagged) */
+	char		*contact_info;		/* NULL when null/absent */
+	char		*report_id;		/* required, non-empty */
+	char		*start_raw;		/* date-range strings exactly as sent: */
+	char		*end_raw;		/*   start_raw is part of the dedup key (R24) */
+	int64_t		 start_time;		/* seconds since the epoch, UTC */
+	int64_t		 end_time;		/* exclusive end (R19: :59 gets +1 s) */
+	int32_t		 start_usec;		/* fractional part of start, microseconds */
+	int32_t		 end_usec;
+	struct report_policy *policies;
+	size_t		 n_policies;
+	uint32_t	 flags;			/* REPORT_F_* */
+};
+
+/* Result of report_decode when it fails: which layer refused the bytes. */
+enum report_error {
+	REPORT_OK = 0,
+	REPORT_ERR_FORMAT,	/* neither gzip nor JSON (HTTP 415) */
+	REPORT_ERR_GZIP,	/* bad or truncated gzip (400) */
+	REPORT_ERR_TOO_BIG,	/* inflated size over the cap (413/400) */
+	REPORT_ERR_JSON,	/* not valid JSON / UTF-8 / depth / duplicate key */
+	REPORT_ERR_SCHEMA,	/* valid JSON, but a required field is missing/wrong */
+};
+
+/*
+ * report_decode - sniff, inflate and parse raw report bytes
+ *
+ * raw/rawlen: the bytes as received (borrowed, not modified).  max_json:
+ * the cap on the inflated JSON size (max_report_bytes).  On success returns
+ * REPORT_OK and a new report in *out (free with report_free); domains are
+ * assigned with no hint (report_assign_domains(r, NULL)).  On failure
+ * returns a REPORT_ERR_* value, leaves *out NULL and writes one short human
+ * sentence naming the field or layer into err.
+ */
+enum report_error report_decode(const unsigned char *raw, size_t rawlen,
+	    size_t max_json, struct report **out, char *err, size_t errlen);
+
+/* report_parse_json - the JSON layer alone (json need not be NUL-terminated) */
+enum report_error report_parse_json(const char *json, size_t len,
+	    struct report **out, char *err, size_t errlen);
+
+/*
+ * report_assign_domains - (re)compute every policy's effective domain
+ *
+ * A policy without policy-domain (sys4 reporter on no-policy-found) belongs
+ * to the report's domain: the policy-domain of its other policies, else
+ * hint (the mail TLS-Report-Domain header; may be NULL), else the domain that
+ * ends a report-id such as "2026-11-21T00:00:00Z_idx1_example.com" or
+ * "1339...+example.com", else "(unknown)".
+ */
+void	report_assign_domains(struct report *, const char *hint);
+
+/* report_free - release r and everything in it; accepts NULL, returns NULL */
+struct report *report_free(struct report *);
+
+#endif

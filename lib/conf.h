@@ -1,0 +1,45 @@
+/*
+ * conf.h - the configuration: one table of keys with defaults and bounds
+ *
+ * File format (etc/tlsrpt.conf documents every key): "key = value" lines;
+ * the value is everything after the first '=', trimmed, so a libpq conninfo
+ * works; '#' starts a comment (a whole-line comment, or after blanks);
+ * sizes take K/M/G; list keys may repeat and also take commas.  Unknown
+ * keys and out-of-range values are errors "FILE:LINE: message" (exit 78).
+ *
+ * Ownership: struct conf owns all its strings; conf_free() releases them.
+ */
+#ifndef TLSRPT_CONF_H
+#define TLSRPT_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONF_DEFAULT_PATH	"/etc/tlsrpt/tlsrpt.conf"
+
+struct conf {
+	char	*path;			/* file read, or NULL (defaults only) */
+	char	*database;		/* libpq conninfo; NULL = libpq defaults */
+	char   **domains;		/* policy domains we serve; n_domains == 0: all */
+	size_t	 n_domains;
+	size_t	 max_report_bytes;	/* inflated JSON cap (R38) */
+	size_t	 max_body_bytes;	/* compressed input cap: a file, a body */
+	size_t	 batch_reports;		/* reports per ingest transaction */
+};
+
+/* conf_init - fill c with the defaults of the table */
+void	conf_init(struct conf *c);
+
+/*
+ * conf_load - read path into c (which conf_init prepared).  Returns 0, or
+ * -1 with "FILE:LINE: message" in err.  On error c keeps what was read so
+ * far and must still be conf_free'd.
+ */
+int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
+
+/* conf_dump - print the effective settings, one "key = value" a line */
+void	conf_dump(const struct conf *c, FILE *fp);
+
+void	conf_free(struct conf *c);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * util.h - small helpers shared by every module
+ */
+#ifndef TLSRPT_UTIL_H
+#define TLSRPT_UTIL_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+/* One error-buffer size for every 0/-1 function with an err argument. */
+#define ERRLEN	256
+
+/* sysexits(3) values: the exit status is a contract with Postfix and scripts */
+#define EX_OK_		0
+#define EX_USAGE_	64
+#define EX_DATAERR_	65
+#define EX_NOINPUT_	66
+#define EX_SOFTWARE_	70
+#define EX_TEMPFAIL_	75
+#define EX_CONFIG_	78
+
+/* seterr - format one line into err (errlen bytes, always terminated); returns -1 */
+int	 seterr(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* read_file - read a whole file (or stdin for "-") into a new allocation.
+ * Returns 0, or -1 with err; -2 when the file is larger than cap (nothing
+ * returned).  *out is NUL-terminated past *outlen; the caller frees it. */
+int	 read_file(const char *path, size_t cap, unsigned char **out,
+	    size_t *outlen, char *err, size_t errlen);
+
+/* domain_normalise - lower-case ASCII in place and strip one final dot */
+void	 domain_normalise(char *);
+
+/* domain_matches - 1 when domain equals one of list[] or is a subdomain of
+ * one of them (DANE reports often name the MX host).  n == 0 matches all. */
+int	 domain_matches(const char *domain, char *const *list, size_t n);
+
+#endif
