@@ -1,0 +1,113 @@
+# tlsrpt - receive, verify, store and explain SMTP TLS reports (RFC 8460)
+#
+#   make            build build/tlsrpt
+#   make test       install missing Debian packages (as root), build, run
+#                   every test, also under ASan+UBSan; ends "N passed, N failed"
+#   make run        build, start a private PostgreSQL under var/ when no
+#                   database is configured, load the example reports, summarise
+#   make bench      bulk-ingest throughput against a parse-only floor
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make valgrind   the unit tests under valgrind
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+BINDIR	 = $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+
+CC	?= cc
+PG_INC	:= $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
+	   -Wformat=2 -Wvla -Wno-format-nonliteral
+CPPFLAGS = -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib -Iingest -Istore -Irender \
+	   -I$(PG_INC)
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2
+LDLIBS	 = -lpq -ljansson -lz -lcrypto
+
+# Debian 12 packages the build, the tests and "make run" need.
+DEB_PKGS = gcc make libc6-dev pkg-config libjansson-dev zlib1g-dev \
+	   libpq-dev libssl-dev postgresql postgresql-client curl openssl \
+	   ca-certificates
+
+B	?= build
+SRC_LIB	 = lib/xmalloc.c lib/buf.c lib/util.c lib/log.c lib/conf.c
+SRC_ING	 = ingest/gunzip.c ingest/report.c ingest/ingest_file.c
+SRC_STO	 = store/store.c store/store_cmd.c
+SRC_REN	 = render/summary.c
+SRCS	 = $(SRC_LIB) $(SRC_ING) $(SRC_STO) $(SRC_REN)
+OBJS	 = $(SRCS:%.c=$(B)/%.o) $(B)/migrations.o
+HDRS	 = $(wildcard lib/*.h ingest/*.h store/*.h render/*.h)
+UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all deps test test-build test-asan run bench install valgrind clean
+
+all: $(B)/tlsrpt
+
+$(B)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The migrations are compiled into the binary: nothing to install or find.
+$(B)/migrations.c: $(wildcard sql/*.sql) store/sqlembed.sh
+	@mkdir -p $(B)
+	sh store/sqlembed.sh $(sort $(wildcard sql/*.sql)) > $@.tmp && mv $@.tmp $@
+
+$(B)/migrations.o: $(B)/migrations.c store/migrations.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(B)/tlsrpt: $(B)/lib/main.o $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/t.h $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(OBJS) $(LDFLAGS) $(LDLIBS)
+
+test-build: $(B)/tlsrpt $(UNIT)
+
+# Installs what is missing when run as root; otherwise says what to install.
+deps:
+	@missing=""; for p in $(DEB_PKGS) $(EXTRA_PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends $$missing \
+	      >/dev/null || exit 1; \
+	  else echo "missing Debian packages:$$missing"; \
+	    echo "run: sudo apt-get install$$missing"; exit 1; fi; fi
+
+# The suite twice: as built, then under ASan+UBSan (build-asan/).
+test: deps
+	@$(MAKE) --no-print-directory test-build
+	@$(MAKE) --no-print-directory B=build-asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" test-build
+	@sh tests/run.sh build build-asan
+
+test-asan: deps
+	@$(MAKE) --no-print-directory B=build-asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" test-build
+	@sh tests/run.sh build-asan
+
+valgrind: deps test-build
+	@VALGRIND="valgrind -q --leak-check=full --error-exitcode=1" \
+	  sh tests/run.sh --unit-only build
+
+run: deps all
+	@sh tests/demo.sh build/tlsrpt
+
+bench: deps all
+	@sh tests/bench.sh build/tlsrpt
+
+install: $(B)/tlsrpt
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/tlsrpt
+	install -m 755 $(B)/tlsrpt $(DESTDIR)$(BINDIR)/tlsrpt
+	[ -f $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf ] || \
+	  install -m 644 etc/tlsrpt.conf $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf
+
+clean:
+	rm -rf build build-asan

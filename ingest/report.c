@@ -1,0 +1,1000 @@
+/*
+ * report.c - decode and validate one RFC 8460 report into struct report
+ *
+ * SYNOPSIS
+ *	#include "report.h"
+ *
+ *	enum report_error report_decode(raw, rawlen, max_json, &r, err, errlen)
+ *	enum report_error report_parse_json(json, len, &r, err, errlen)
+ *	void report_assign_domains(r, hint)
+ *	struct report *report_free(r)
+ *	const char *report_flag_name(bit)
+ *
+ * DESCRIPTION
+ *	report_decode() sniffs the bytes (gzip magic or a JSON object, R10,
+ *	R39), inflates with a cap (R38, R41) and hands the JSON text to
+ *	report_parse_json().  That parses with jansson, strictly (R13):
+ *	duplicate member names, invalid UTF-8 and \u0000 are errors, and so
+ *	is nesting deeper than REPORT_MAX_DEPTH, which we check ourselves
+ *	because jansson's compile-time limit (2048) is far beyond anything a
+ *	report needs.  The parsed tree is then checked against the field
+ *	contract of R17: the fields D4 calls required must be there with the
+ *	right JSON type; everything else is optional.  Deviations that still
+ *	let us understand the report are accepted and recorded as REPORT_F_*
+ *	flags (R15-R34), never silently.
+ *
+ *	Every string is copied out of jansson before the tree is released,
+ *	so the report owns all its memory (report.h).
+ *
+ * DIAGNOSTICS
+ *	One short sentence in err naming the JSON member, e.g. missing
+ *	"organization-name", "policies" is not an array, or
+ *	"failed-session-count" in policy 1 failure detail 2 is not a
+ *	non-negative integer.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "gunzip.h"
+#include "log.h"
+#include "report.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* Deepest [ / { nesting we accept.  A conforming report needs 5
+ * (report, policies, policy entry, policy, policy-string); 32 leaves room
+ * for extension members without letting a hostile body make jansson
+ * recurse 2048 levels deep. */
+#define REPORT_MAX_DEPTH	32
+
+/* R31: failure-reason-code is stored up to 4 KiB. */
+#define REPORT_MAX_REASON	4096
+
+/* R13: I-JSON integers must be exact in an IEEE-754 double. */
+#define REPORT_MAX_EXACT	9007199254740991LL	/* 2^53 - 1 */
+
+/* Names stored in the database: one per bit, in bit order (report.h). */
+static const char *const report_flag_names[REPORT_NFLAGS] = {
+	"gzip-multi-member",
+	"gzip-trailing-junk",
+	"time-no-offset",
+	"time-fraction",
+	"time-offset",
+	"end-inclusive",
+	"range-not-day",
+	"range-inverted",
+	"contact-null",
+	"org-empty",
+	"mx-host-string",
+	"tlsa-nested-json",
+	"policy-string-string",
+	"unknown-policy-type",
+	"unknown-result-type",
+	"extension-member",
+	"additional-info-uri",
+	"mx-host-name-alias",
+	"totals-disagree",
+	"bad-ip",
+	"no-policy-domain",
+	"domain-not-ascii",
+	"reason-truncated",
+	"no-policies",
+	"big-integer",
+	"mixed-domains",
+};
+
+/* R33: the result-type registry as of RFC 8460. */
+static const char *const report_result_types[] = {
+	"starttls-not-supported", "certificate-host-mismatch",
+	"certificate-expired", "tlsa-invalid", "dnssec-invalid",
+	"dane-required", "certificate-not-trusted", "sts-policy-invalid",
+	"sts-webpki-invalid", "validation-failure", "sts-policy-fetch-error",
+	NULL,
+};
+
+/* R34: the policy-type values. */
+static const char *const report_policy_types[] = {
+	"sts", "tlsa", "no-policy-found", NULL,
+};
+
+/* R17: member names per object; anything else is an extension member. */
+static const char *const top_members[] = {
+	"organization-name", "date-range", "contact-info", "report-id",
+	"policies", NULL,
+};
+static const char *const range_members[] = {
+	"start-datetime", "end-datetime", NULL,
+};
+static const char *const entry_members[] = {
+	"policy", "summary", "failure-details", NULL,
+};
+static const char *const policy_members[] = {
+	"policy-type", "policy-string", "policy-domain", "mx-host", NULL,
+};
+static const char *const summary_members[] = {
+	"total-successful-session-count", "total-failure-session-count", NULL,
+};
+static const char *const failure_members[] = {
+	"result-type", "sending-mta-ip", "receiving-mx-hostname",
+	"receiving-mx-host-name", "receiving-mx-helo", "receiving-ip",
+	"failed-session-count", "additional-information",
+	"additional-info-uri", "failure-reason-code", NULL,
+};
+
+/* report_flag_name - the stable name of flag bit number bit (0..25) */
+const char *
+report_flag_name(unsigned bit)
+{
+	if (bit >= REPORT_NFLAGS)
+		return NULL;
+	return report_flag_names[bit];
+}
+
+/* in_list - 1 when s is one of the NULL-terminated list */
+static int
+in_list(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+/* report_free - release r and everything in it; accepts NULL */
+struct report *
+report_free(struct report *r)
+{
+	struct report_policy *p;
+	struct report_failure *f;
+	size_t	i, j;
+
+	if (r == NULL)
+		return NULL;
+	for (i = 0; i < r->n_policies; i++) {
+		p = &r->policies[i];
+		free(p->policy_type);
+		free(p->policy_domain);
+		free(p->domain);
+		for (j = 0; j < p->n_policy_string; j++)
+			free(p->policy_string[j]);
+		free(p->policy_string);
+		for (j = 0; j < p->n_mx_host; j++)
+			free(p->mx_host[j]);
+		free(p->mx_host);
+		for (j = 0; j < p->n_failures; j++) {
+			f = &p->failures[j];
+			free(f->result_type);
+			free(f->sending_mta_ip);
+			free(f->receiving_mx_hostname);
+			free(f->receiving_mx_helo);
+			free(f->receiving_ip);
+			free(f->additional_information);
+			free(f->failure_reason_code);
+		}
+		free(p->failures);
+	}
+	free(r->policies);
+	free(r->organization_name);
+	free(r->contact_info);
+	free(r->report_id);
+	free(r->start_raw);
+	free(r->end_raw);
+	free(r);
+	return NULL;
+}
+
+/*
+ * JSON layer.
+ */
+
+/* depth_ok - 1 when [ and { nest at most REPORT_MAX_DEPTH deep in p/len
+ *
+ * A byte scan is enough: outside strings every [ { ] } is structure, and
+ * inside strings only a backslash can hide a quote.  Malformed input is
+ * left for jansson to reject with a better message. */
+static int
+depth_ok(const char *p, size_t len)
+{
+	size_t	i, depth = 0;
+	int	instr = 0;
+
+	for (i = 0; i < len; i++) {
+		if (instr) {
+			if (p[i] == '\\')
+				i++;
+			else if (p[i] == '"')
+				instr = 0;
+			continue;
+		}
+		switch (p[i]) {
+		case '"':
+			instr = 1;
+			break;
+		case '[':
+		case '{':
+			if (++depth > REPORT_MAX_DEPTH)
+				return 0;
+			break;
+		case ']':
+		case '}':
+			if (depth > 0)
+				depth--;
+			break;
+		}
+	}
+	return 1;
+}
+
+/* json_load_strict - json_loadb with our rules (R13); NULL with err */
+static json_t *
+json_load_strict(const char *p, size_t len, char *err, size_t errlen)
+{
+	json_error_t	 e;
+	json_t		*root;
+
+	if (!depth_ok(p, len)) {
+		seterr(err, errlen, "JSON nesting deeper than %d levels",
+		    REPORT_MAX_DEPTH);
+		return NULL;
+	}
+	/* No JSON_DECODE_ANY: the top level must be an object or array.
+	 * No JSON_ALLOW_NUL: \u0000 cannot go into PostgreSQL text. */
+	root = json_loadb(p, len, JSON_REJECT_DUPLICATES, &e);
+	if (root != NULL)
+		return root;
+	switch (json_error_code(&e)) {
+	case json_error_out_of_memory:
+		/* STYLE rule 3: allocation failure is never a verdict. */
+		fatalx("jansson: out of memory");
+	case json_error_invalid_utf8:
+		seterr(err, errlen, "invalid UTF-8 in JSON at line %d "
+		    "column %d", e.line, e.column);
+		break;
+	case json_error_duplicate_key:
+		seterr(err, errlen, "duplicate member name in JSON at line %d "
+		    "column %d (%s)", e.line, e.column, e.text);
+		break;
+	case json_error_stack_overflow:
+		seterr(err, errlen, "JSON nesting too deep");
+		break;
+	case json_error_numeric_overflow:
+		seterr(err, errlen, "number too large in JSON at line %d "
+		    "column %d", e.line, e.column);
+		break;
+	default:
+		seterr(err, errlen, "invalid JSON at line %d column %d: %s",
+		    e.line, e.column, e.text);
+		break;
+	}
+	return NULL;
+}
+
+/*
+ * Validation helpers.  Each returns 0, or -1 with err set; "where" is
+ * "" or " in policy N ..." and is appended to the member name.
+ */
+
+struct ctx {
+	struct report	*r;
+	char		*err;
+	size_t		 errlen;
+};
+
+/* check_members - flag members that RFC 8460 does not define (kept in raw) */
+static void
+check_members(struct ctx *c, json_t *obj, const char *const *known)
+{
+	const char	*key;
+	json_t		*v;
+
+	json_object_foreach(obj, key, v) {
+		(void)v;
+		if (!in_list(key, known)) {
+			c->r->flags |= REPORT_F_EXTENSION_MEMBER;
+			return;
+		}
+	}
+}
+
+/* get_object - required member that must be an object */
+static int
+get_object(struct ctx *c, json_t *obj, const char *key, const char *where,
+    json_t **out)
+{
+	json_t	*v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return seterr(c->err, c->errlen, "missing \"%s\"%s", key, where);
+	if (!json_is_object(v))
+		return seterr(c->err, c->errlen, "\"%s\"%s is not an object",
+		    key, where);
+	*out = v;
+	return 0;
+}
+
+/* get_string - member that must be a string; JSON null counts as absent
+ * unless required.  *out is a new copy or NULL. */
+static int
+get_string(struct ctx *c, json_t *obj, const char *key, const char *where,
+    int required, char **out)
+{
+	json_t	*v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL || (json_is_null(v) && !required)) {
+		if (required)
+			return seterr(c->err, c->errlen, "missing \"%s\"%s",
+			    key, where);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return seterr(c->err, c->errlen, "\"%s\"%s is not a string",
+		    key, where);
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+/* get_count - required member that must be a JSON integer >= 0 (R27) */
+static int
+get_count(struct ctx *c, json_t *obj, const char *key, const char *where,
+    int64_t *out)
+{
+	json_t		*v = json_object_get(obj, key);
+	json_int_t	 n;
+
+	*out = 0;
+	if (v == NULL)
+		return seterr(c->err, c->errlen, "missing \"%s\"%s", key, where);
+	/* jansson keeps 1 and 1.0 apart: reals, strings and negatives are
+	 * all wrong here (R27), not something to round. */
+	if (!json_is_integer(v) || (n = json_integer_value(v)) < 0)
+		return seterr(c->err, c->errlen, "\"%s\"%s is not a "
+		    "non-negative integer", key, where);
+	if (n > REPORT_MAX_EXACT)
+		c->r->flags |= REPORT_F_BIG_INTEGER;
+	*out = (int64_t)n;
+	return 0;
+}
+
+/* strv_push - append s (taken over) to the vector v, n entries, cap slots */
+static void
+strv_push(char ***v, size_t *n, size_t *cap, char *s)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	(*v)[(*n)++] = s;
+}
+
+/* get_strings - optional member: array of strings, or one string (which
+ * sets string_flag).  Appends copies to v and n. */
+static int
+get_strings(struct ctx *c, json_t *obj, const char *key, const char *where,
+    uint32_t string_flag, char ***v, size_t *n)
+{
+	json_t	*a = json_object_get(obj, key), *e;
+	size_t	 i, cap = 0;
+
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (json_is_string(a)) {
+		c->r->flags |= string_flag;
+		strv_push(v, n, &cap, xstrdup(json_string_value(a)));
+		return 0;
+	}
+	if (!json_is_array(a))
+		return seterr(c->err, c->errlen, "\"%s\"%s is not an array of "
+		    "strings", key, where);
+	json_array_foreach(a, i, e) {
+		if (!json_is_string(e))
+			return seterr(c->err, c->errlen, "\"%s\"%s is not an "
+			    "array of strings", key, where);
+		strv_push(v, n, &cap, xstrdup(json_string_value(e)));
+	}
+	return 0;
+}
+
+/* nested_strings - decode s as a JSON array of strings, or NULL */
+static json_t *
+nested_strings(const char *s)
+{
+	json_t	*a, *e;
+	size_t	 k;
+	char	 junk[ERRLEN];
+
+	if ((a = json_load_strict(s, strlen(s), junk, sizeof(junk))) == NULL)
+		return NULL;
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return NULL;
+	}
+	json_array_foreach(a, k, e)
+		if (!json_is_string(e)) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* flatten_tlsa - R22/D11: Microsoft sends all TLSA RRs as one JSON text
+ * inside one policy-string element; split such elements into one RR each.
+ * An element that does not decode as an array of strings is kept as is
+ * (R21: never reject policy text, just store it). */
+static void
+flatten_tlsa(struct ctx *c, struct report_policy *p)
+{
+	char	**v = NULL;
+	size_t	  n = 0, cap = 0, i, k;
+	json_t	 *a, *e;
+
+	for (i = 0; i < p->n_policy_string; i++) {
+		if (p->policy_string[i][0] == '[' &&
+		    (a = nested_strings(p->policy_string[i])) != NULL) {
+			json_array_foreach(a, k, e)
+				strv_push(&v, &n, &cap,
+				    xstrdup(json_string_value(e)));
+			json_decref(a);
+			free(p->policy_string[i]);
+			c->r->flags |= REPORT_F_TLSA_NESTED_JSON;
+			continue;
+		}
+		strv_push(&v, &n, &cap, p->policy_string[i]);
+	}
+	free(p->policy_string);
+	p->policy_string = v;
+	p->n_policy_string = n;
+}
+
+/* check_ip - R25: note whether an address parses; never fatal */
+static int
+check_ip(struct ctx *c, const char *s)
+{
+	struct in6_addr	a6;
+	struct in_addr	a4;
+
+	if (s == NULL)
+		return 0;
+	if (inet_pton(AF_INET, s, &a4) == 1 || inet_pton(AF_INET6, s, &a6) == 1)
+		return 1;
+	c->r->flags |= REPORT_F_BAD_IP;
+	return 0;
+}
+
+/* get_alias - a string member that has a misspelt alias: canonical name
+ * wins; the alias alone is accepted and flagged (R26, R28) */
+static int
+get_alias(struct ctx *c, json_t *obj, const char *key, const char *alias,
+    const char *where, uint32_t flag, char **out)
+{
+	char	*a;
+
+	if (get_string(c, obj, key, where, 0, out) < 0)
+		return -1;
+	if (json_object_get(obj, alias) == NULL)
+		return 0;
+	c->r->flags |= flag;
+	if (get_string(c, obj, alias, where, 0, &a) < 0)
+		return -1;
+	if (*out == NULL)
+		*out = a;
+	else
+		free(a);
+	return 0;
+}
+
+/* parse_failure - one failure-details entry (R17, R29-R33) */
+static int
+parse_failure(struct ctx *c, json_t *fd, struct report_failure *f,
+    const char *where)
+{
+	char	*s;
+	size_t	 cut;
+
+	if (get_string(c, fd, "result-type", where, 1, &f->result_type) < 0 ||
+	    get_count(c, fd, "failed-session-count", where,
+	    &f->failed_session_count) < 0 ||
+	    get_string(c, fd, "sending-mta-ip", where, 0,
+	    &f->sending_mta_ip) < 0 ||
+	    get_alias(c, fd, "receiving-mx-hostname", "receiving-mx-host-name",
+	    where, REPORT_F_MX_HOST_NAME_ALIAS,
+	    &f->receiving_mx_hostname) < 0 ||
+	    get_string(c, fd, "receiving-mx-helo", where, 0,
+	    &f->receiving_mx_helo) < 0 ||
+	    get_string(c, fd, "receiving-ip", where, 0, &f->receiving_ip) < 0 ||
+	    get_alias(c, fd, "additional-information", "additional-info-uri",
+	    where, REPORT_F_ADDITIONAL_INFO_URI,
+	    &f->additional_information) < 0 ||
+	    get_string(c, fd, "failure-reason-code", where, 0,
+	    &f->failure_reason_code) < 0)
+		return -1;
+	check_members(c, fd, failure_members);
+
+	/* R33: the registry grows; keep unknown values, just mark them. */
+	if (!in_list(f->result_type, report_result_types))
+		c->r->flags |= REPORT_F_UNKNOWN_RESULT_TYPE;
+	f->sending_ip_ok = check_ip(c, f->sending_mta_ip);
+	f->receiving_ip_ok = check_ip(c, f->receiving_ip);
+
+	/* R31: cut at 4 KiB, backing up to a UTF-8 character boundary so
+	 * the stored text stays valid UTF-8 (jansson checked the input). */
+	s = f->failure_reason_code;
+	if (s != NULL && strlen(s) > REPORT_MAX_REASON) {
+		cut = REPORT_MAX_REASON;
+		while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+			cut--;
+		s[cut] = '\0';
+		c->r->flags |= REPORT_F_REASON_TRUNCATED;
+	}
+	return 0;
+}
+
+/* parse_domain - R23: lower-case, strip the final dot, flag U-labels */
+static void
+parse_domain(struct ctx *c, struct report_policy *p)
+{
+	const unsigned char *u;
+
+	if (p->policy_domain == NULL)
+		return;
+	domain_normalise(p->policy_domain);
+	/* "" or "." names nothing: same as an absent policy-domain. */
+	if (p->policy_domain[0] == '\0') {
+		free(p->policy_domain);
+		p->policy_domain = NULL;
+		return;
+	}
+	for (u = (const unsigned char *)p->policy_domain; *u; u++)
+		if (*u >= 0x80) {
+			c->r->flags |= REPORT_F_DOMAIN_NOT_ASCII;
+			break;
+		}
+}
+
+/* parse_policy - one element of "policies" (R15, R17, R20-R23, R27) */
+static int
+parse_policy(struct ctx *c, json_t *e, struct report_policy *p, size_t idx)
+{
+	json_t	*pol, *sum, *fds, *fd;
+	char	 where[64], fwhere[128];
+	size_t	 i;
+	int64_t	 total;
+
+	snprintf(where, sizeof(where), " in policy %zu", idx + 1);
+	if (!json_is_object(e))
+		return seterr(c->err, c->errlen, "policy %zu is not an object",
+		    idx + 1);
+	check_members(c, e, entry_members);
+
+	if (get_object(c, e, "policy", where, &pol) < 0 ||
+	    get_string(c, pol, "policy-type", where, 1, &p->policy_type) < 0 ||
+	    get_string(c, pol, "policy-domain", where, 0,
+	    &p->policy_domain) < 0 ||
+	    get_strings(c, pol, "policy-string", where,
+	    REPORT_F_POLICY_STRING_STRING, &p->policy_string,
+	    &p->n_policy_string) < 0 ||
+	    get_strings(c, pol, "mx-host", where, REPORT_F_MX_HOST_STRING,
+	    &p->mx_host, &p->n_mx_host) < 0)
+		return -1;
+	check_members(c, pol, policy_members);
+	if (!in_list(p->policy_type, report_policy_types))
+		c->r->flags |= REPORT_F_UNKNOWN_POLICY_TYPE;
+	parse_domain(c, p);
+	if (p->policy_domain == NULL)
+		c->r->flags |= REPORT_F_NO_POLICY_DOMAIN;
+	if (strcmp(p->policy_type, "tlsa") == 0)
+		flatten_tlsa(c, p);
+
+	if (get_object(c, e, "summary", where, &sum) < 0 ||
+	    get_count(c, sum, "total-successful-session-count", where,
+	    &p->total_successful) < 0 ||
+	    get_count(c, sum, "total-failure-session-count", where,
+	    &p->total_failure) < 0)
+		return -1;
+	check_members(c, sum, summary_members);
+
+	/* failure-details: absent, null and [] all mean "no failures". */
+	fds = json_object_get(e, "failure-details");
+	if (fds == NULL || json_is_null(fds))
+		return 0;
+	if (!json_is_array(fds))
+		return seterr(c->err, c->errlen, "\"failure-details\"%s is not "
+		    "an array", where);
+	if (json_array_size(fds) == 0)
+		return 0;
+	p->failures = xcalloc(json_array_size(fds), sizeof(*p->failures));
+	total = 0;
+	json_array_foreach(fds, i, fd) {
+		snprintf(fwhere, sizeof(fwhere), "%s failure detail %zu",
+		    where, i + 1);
+		if (!json_is_object(fd))
+			return seterr(c->err, c->errlen, "failure detail %zu"
+			    "%s is not an object", i + 1, where);
+		/* Count it before filling, so report_free() sees it. */
+		p->n_failures = i + 1;
+		if (parse_failure(c, fd, &p->failures[i], fwhere) < 0)
+			return -1;
+		if (total >= 0 && __builtin_add_overflow(total,
+		    p->failures[i].failed_session_count, &total))
+			total = -1;
+	}
+	/* R16/D12: failure types overlap, so a mismatch is normal enough to
+	 * store, but worth showing. */
+	if (total != p->total_failure)
+		c->r->flags |= REPORT_F_TOTALS_DISAGREE;
+	return 0;
+}
+
+/*
+ * Time (R19).
+ */
+
+/* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date
+ * (H. Hinnant's algorithm: no timegm(), no TZ, no time_t range limits) */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t		era;
+	unsigned	yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* digits - parse exactly n decimal digits at s into *out */
+static int
+digits(const char *s, int n, int *out)
+{
+	int	i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * parse_time - RFC 3339 section 5.6 date-time, leniently (R19)
+ *
+ * YYYY-MM-DD, then 'T', 't' or ' ' (RFC 3339 allows the space "for the
+ * sake of readability"), hh:mm:ss, optional .fraction (microseconds kept,
+ * the rest dropped), then 'Z'/'z', +hh:mm/-hh:mm, or nothing: Microsoft
+ * omits the offset (corpus row 26); we read that as UTC and flag it.
+ * *sec is the seconds field as written, for the :59 rule.
+ */
+static int
+parse_time(const char *s, int64_t *t, int32_t *usec, int *sec,
+    uint32_t *flags)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31};
+	int	y, mo, d, h, mi, se, oh, om, off = 0, us = 0, n, leap;
+	size_t	p;
+
+	if (strlen(s) < 19 ||
+	    digits(s, 4, &y) < 0 || s[4] != '-' ||
+	    digits(s + 5, 2, &mo) < 0 || s[7] != '-' ||
+	    digits(s + 8, 2, &d) < 0 ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    digits(s + 11, 2, &h) < 0 || s[13] != ':' ||
+	    digits(s + 14, 2, &mi) < 0 || s[16] != ':' ||
+	    digits(s + 17, 2, &se) < 0)
+		return -1;
+	p = 19;
+	if (s[p] == '.') {
+		p++;
+		for (n = 0; s[p] >= '0' && s[p] <= '9'; p++, n++)
+			if (n < 6)
+				us = us * 10 + (s[p] - '0');
+		if (n == 0)
+			return -1;
+		for (; n < 6; n++)
+			us *= 10;
+		*flags |= REPORT_F_TIME_FRACTION;
+	}
+	if (s[p] == 'Z' || s[p] == 'z') {
+		p++;
+	} else if (s[p] == '+' || s[p] == '-') {
+		if (digits(s + p + 1, 2, &oh) < 0 || s[p + 3] != ':' ||
+		    digits(s + p + 4, 2, &om) < 0 || oh > 23 || om > 59)
+			return -1;
+		off = (oh * 3600 + om * 60) * (s[p] == '-' ? -1 : 1);
+		p += 6;
+		*flags |= REPORT_F_TIME_OFFSET;
+	} else if (s[p] == '\0') {
+		*flags |= REPORT_F_TIME_NO_OFFSET;
+	}
+	if (s[p] != '\0')
+		return -1;
+
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	/* Seconds 60 is RFC 3339's leap second; it lands on the next
+	 * minute, which is the best a POSIX count can do. */
+	if (mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] + (mo == 2 && leap) ||
+	    h > 23 || mi > 59 || se > 60)
+		return -1;
+
+	*t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+	    h * 3600 + mi * 60 + se - off;
+	*usec = us;
+	*sec = se;
+	return 0;
+}
+
+/* parse_range - date-range (R19): raw strings, epoch values, flags */
+static int
+parse_range(struct ctx *c, json_t *root)
+{
+	struct report	*r = c->r;
+	json_t		*dr;
+	int		 ssec, esec;
+	int64_t		 len;
+
+	if (get_object(c, root, "date-range", "", &dr) < 0 ||
+	    get_string(c, dr, "start-datetime", " in date-range", 1,
+	    &r->start_raw) < 0 ||
+	    get_string(c, dr, "end-datetime", " in date-range", 1,
+	    &r->end_raw) < 0)
+		return -1;
+	check_members(c, dr, range_members);
+	if (parse_time(r->start_raw, &r->start_time, &r->start_usec, &ssec,
+	    &r->flags) < 0)
+		return seterr(c->err, c->errlen, "\"start-datetime\" is not an "
+		    "RFC 3339 date-time");
+	if (parse_time(r->end_raw, &r->end_time, &r->end_usec, &esec,
+	    &r->flags) < 0)
+		return seterr(c->err, c->errlen, "\"end-datetime\" is not an "
+		    "RFC 3339 date-time");
+
+	/* R19: Google and Microsoft end at 23:59:59Z, meaning "through that
+	 * second"; the exclusive bound is the next whole second. */
+	if (esec == 59) {
+		r->end_time++;
+		r->end_usec = 0;
+		r->flags |= REPORT_F_END_INCLUSIVE;
+	}
+	len = r->end_time - r->start_time;
+	if (((r->start_time % 86400) + 86400) % 86400 != 0 ||
+	    r->start_usec != 0 || r->end_usec != 0 || len != 86400)
+		r->flags |= REPORT_F_RANGE_NOT_DAY;
+	if (r->start_time > r->end_time || (r->start_time == r->end_time &&
+	    r->start_usec >= r->end_usec))
+		r->flags |= REPORT_F_RANGE_INVERTED;
+	return 0;
+}
+
+/* parse_report - the top-level object (R14, R17, R18, R24) */
+static int
+parse_report(struct ctx *c, json_t *root)
+{
+	struct report	*r = c->r;
+	json_t		*pols, *e, *contact;
+	size_t		 i;
+	const char	*d0 = NULL;
+
+	if (!json_is_object(root))
+		return seterr(c->err, c->errlen, "the report is not a JSON "
+		    "object");
+	check_members(c, root, top_members);
+
+	if (get_string(c, root, "organization-name", "", 1,
+	    &r->organization_name) < 0)
+		return -1;
+	if (r->organization_name[0] == '\0')
+		r->flags |= REPORT_F_ORG_EMPTY;
+
+	if (parse_range(c, root) < 0)
+		return -1;
+
+	/* R17: contact-info null is real (corpus row 6); any other
+	 * non-string is not something we can understand. */
+	contact = json_object_get(root, "contact-info");
+	if (contact == NULL || json_is_null(contact))
+		r->flags |= REPORT_F_CONTACT_NULL;
+	else if (get_string(c, root, "contact-info", "", 0,
+	    &r->contact_info) < 0)
+		return -1;
+
+	if (get_string(c, root, "report-id", "", 1, &r->report_id) < 0)
+		return -1;
+	if (r->report_id[0] == '\0')
+		return seterr(c->err, c->errlen, "\"report-id\" is empty");
+
+	/* R15: policies MUST be an array, even with one policy. */
+	pols = json_object_get(root, "policies");
+	if (pols == NULL)
+		return seterr(c->err, c->errlen, "missing \"policies\"");
+	if (!json_is_array(pols))
+		return seterr(c->err, c->errlen, "\"policies\" is not an array");
+	if (json_array_size(pols) == 0) {
+		r->flags |= REPORT_F_NO_POLICIES;
+		return 0;
+	}
+	r->policies = xcalloc(json_array_size(pols), sizeof(*r->policies));
+	json_array_foreach(pols, i, e) {
+		/* Count it before filling, so report_free() sees it. */
+		r->n_policies = i + 1;
+		if (parse_policy(c, e, &r->policies[i], i) < 0)
+			return -1;
+	}
+
+	for (i = 0; i < r->n_policies; i++) {
+		if (r->policies[i].policy_domain == NULL)
+			continue;
+		if (d0 == NULL)
+			d0 = r->policies[i].policy_domain;
+		else if (strcmp(d0, r->policies[i].policy_domain) != 0)
+			r->flags |= REPORT_F_MIXED_DOMAINS;
+	}
+	return 0;
+}
+
+/* report_parse_json - the JSON layer alone (json need not be terminated) */
+enum report_error
+report_parse_json(const char *json, size_t len, struct report **out,
+    char *err, size_t errlen)
+{
+	struct ctx	 c;
+	json_t		*root;
+
+	*out = NULL;
+	/* A UTF-8 byte order mark is not JSON (RFC 8259 8.1) but harmless;
+	 * jansson would reject it, so step over it. */
+	if (len >= 3 && memcmp(json, "\xef\xbb\xbf", 3) == 0) {
+		json += 3;
+		len -= 3;
+	}
+	if ((root = json_load_strict(json, len, err, errlen)) == NULL)
+		return REPORT_ERR_JSON;
+
+	c.r = xcalloc(1, sizeof(*c.r));
+	c.err = err;
+	c.errlen = errlen;
+	if (parse_report(&c, root) < 0) {
+		json_decref(root);
+		report_free(c.r);
+		return REPORT_ERR_SCHEMA;
+	}
+	json_decref(root);
+	report_assign_domains(c.r, NULL);
+	*out = c.r;
+	return REPORT_OK;
+}
+
+/* report_decode - sniff, inflate and parse raw report bytes */
+enum report_error
+report_decode(const unsigned char *raw, size_t rawlen, size_t max_json,
+    struct report **out, char *err, size_t errlen)
+{
+	enum report_error rc;
+	unsigned char	*json;
+	size_t		 jlen, i = 0;
+	unsigned	 gflags;
+
+	*out = NULL;
+	/* R10/R39: the bytes decide, never the declared media type. */
+	if (gunzip_magic(raw, rawlen)) {
+		switch (gunzip(raw, rawlen, max_json, &json, &jlen, &gflags,
+		    err, errlen)) {
+		case 0:
+			break;
+		case -2:
+			return REPORT_ERR_TOO_BIG;
+		default:
+			return REPORT_ERR_GZIP;
+		}
+		rc = report_parse_json((const char *)json, jlen, out, err,
+		    errlen);
+		free(json);
+		if (rc == REPORT_OK) {
+			if (gflags & GUNZIP_MULTI_MEMBER)
+				(*out)->flags |= REPORT_F_GZIP_MULTI_MEMBER;
+			if (gflags & GUNZIP_TRAILING_JUNK)
+				(*out)->flags |= REPORT_F_GZIP_TRAILING_JUNK;
+		}
+		return rc;
+	}
+
+	if (rawlen >= 3 && memcmp(raw, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < rawlen && (raw[i] == ' ' || raw[i] == '\t' ||
+	    raw[i] == '\r' || raw[i] == '\n'))
+		i++;
+	if (i == rawlen || raw[i] != '{') {
+		seterr(err, errlen, "neither gzip nor JSON");
+		return REPORT_ERR_FORMAT;
+	}
+	if (rawlen > max_json) {
+		seterr(err, errlen, "report is larger than %zu bytes",
+		    max_json);
+		return REPORT_ERR_TOO_BIG;
+	}
+	return report_parse_json((const char *)raw, rawlen, out, err, errlen);
+}
+
+/*
+ * Domains.
+ */
+
+/* id_domain - the domain that ends a report-id ("..._example.com",
+ * "...+example.com"), lower-cased in a new string, or NULL (R24) */
+static char *
+id_domain(const char *id)
+{
+	const char	*s, *p;
+	size_t		 len;
+	char		*d;
+
+	s = strrchr(id, '_');
+	p = strrchr(id, '+');
+	if (p != NULL && (s == NULL || p > s))
+		s = p;
+	if (s == NULL)
+		return NULL;
+	s++;
+	len = strlen(s);
+	/* Only something shaped like a host name: "uuid@mail.ru" or
+	 * "123_456" must not invent a domain. */
+	if (len == 0 || strchr(s, '.') == NULL || s[0] == '.' ||
+	    s[0] == '-' || s[len - 1] == '.' || s[len - 1] == '-' ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-") != len)
+		return NULL;
+	d = xstrdup(s);
+	domain_normalise(d);
+	return d;
+}
+
+/* report_assign_domains - (re)compute every policy's effective domain */
+void
+report_assign_domains(struct report *r, const char *hint)
+{
+	struct report_policy *p;
+	char		*dom = NULL;
+	const char	*h, *e;
+	size_t		 i;
+
+	for (i = 0; i < r->n_policies && dom == NULL; i++)
+		if (r->policies[i].policy_domain != NULL)
+			dom = xstrdup(r->policies[i].policy_domain);
+	if (dom == NULL && hint != NULL) {
+		/* A header value: trim blanks, then lower-case (R43). */
+		for (h = hint; *h == ' ' || *h == '\t'; h++)
+			;
+		for (e = h + strlen(h); e > h && (e[-1] == ' ' ||
+		    e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'); e--)
+			;
+		dom = xstrndup(h, (size_t)(e - h));
+		domain_normalise(dom);
+		if (dom[0] == '\0') {
+			free(dom);
+			dom = NULL;
+		}
+	}
+	if (dom == NULL && r->report_id != NULL)
+		dom = id_domain(r->report_id);
+	if (dom == NULL)
+		dom = xstrdup("(unknown)");
+
+	for (i = 0; i < r->n_policies; i++) {
+		p = &r->policies[i];
+		free(p->domain);
+		p->domain = xstrdup(p->policy_domain != NULL ?
+		    p->policy_domain : dom);
+	}
+	free(dom);
+}

@@ -1,0 +1,23 @@
+/*
+ * cmd.h - the subcommands of the one tlsrpt program
+ *
+ * Each takes the loaded configuration and the arguments after its own name
+ * (argv[0] is the subcommand name) and returns the process exit status
+ * (sysexits, util.h).  Where each lives tells what it belongs to:
+ * ingest/ the front doors, store/ the database, render/ the output.
+ */
+#ifndef TLSRPT_CMD_H
+#define TLSRPT_CMD_H
+
+#include "conf.h"
+
+int	cmd_ingest(struct conf *, int argc, char **argv);	/* ingest/ingest_file.c */
+int	cmd_db(struct conf *, int argc, char **argv);		/* store/store_cmd.c */
+int	cmd_reparse(struct conf *, int argc, char **argv);	/* store/store_cmd.c */
+int	cmd_summary(struct conf *, int argc, char **argv);	/* render/summary.c */
+
+/* cmd_connect_status - map a failed store_open to an exit status: the
+ * database being unreachable is temporary (75) */
+#define CMD_DB_UNREACHABLE	75
+
+#endif

@@ -1,0 +1,276 @@
+/*
+ * conf.c - the configuration table and its file parser (see conf.h)
+ *
+ * Every key is one row of conf_table: name, type, default, bounds.  That
+ * row is the only place a setting is defined (Postfix CONFIG_INT_TABLE,
+ * redis standardConfig); etc/tlsrpt.conf documents each row and a test
+ * checks that the two agree.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "util.h"
+#include "xmalloc.h"
+
+enum conf_type { CONF_STR, CONF_SIZE, CONF_UINT, CONF_DOMAINS };
+
+struct conf_entry {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 offset;	/* into struct conf */
+	const char	*defval;	/* parsed like a file value; NULL = unset */
+	uint64_t	 min, max;	/* CONF_SIZE / CONF_UINT bounds */
+};
+
+#define KIB	1024ULL
+#define MIB	(1024ULL * KIB)
+#define GIB	(1024ULL * MIB)
+
+static const struct conf_entry conf_table[] = {
+	{ "database", CONF_STR, offsetof(struct conf, database), NULL, 0, 0 },
+	{ "domains", CONF_DOMAINS, offsetof(struct conf, domains), NULL, 0, 0 },
+	{ "max_report_bytes", CONF_SIZE,
+	    offsetof(struct conf, max_report_bytes), "16M", 1 * KIB, 1 * GIB },
+	{ "max_body_bytes", CONF_SIZE,
+	    offsetof(struct conf, max_body_bytes), "10M", 1 * KIB, 1 * GIB },
+	{ "batch_reports", CONF_UINT,
+	    offsetof(struct conf, batch_reports), "1000", 1, 100000 },
+};
+#define CONF_NENTRIES	(sizeof conf_table / sizeof conf_table[0])
+
+/* conf_size - parse "123", "64K", "16M", "1G" (binary units) */
+static int
+conf_size(const char *s, uint64_t *out)
+{
+	char			*end;
+	unsigned long long	 v, mul = 1;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': mul = KIB; end++; break;
+	case 'm': case 'M': mul = MIB; end++; break;
+	case 'g': case 'G': mul = GIB; end++; break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || (v != 0 && mul > ULLONG_MAX / v))
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+/* conf_add_domains - append a comma-separated domain list */
+static int
+conf_add_domains(struct conf *c, const char *value, char *why, size_t whylen)
+{
+	const char	*p = value, *q;
+	char		*d;
+	size_t		 len;
+
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		for (q = p; *q && *q != ',' && *q != ' ' && *q != '\t'; q++)
+			;
+		len = (size_t)(q - p);
+		d = xstrndup(p, len);
+		domain_normalise(d);
+		if (*d == '\0' || strspn(d,
+		    "abcdefghijklmnopqrstuvwxyz0123456789.-_") != strlen(d)) {
+			seterr(why, whylen, "invalid domain \"%s\"", d);
+			free(d);
+			return -1;
+		}
+		c->domains = xreallocarray(c->domains, c->n_domains + 1,
+		    sizeof *c->domains);
+		c->domains[c->n_domains++] = d;
+		p = q;
+	}
+	return 0;
+}
+
+/* conf_set - give one key its value; why gets the reason on error */
+static int
+conf_set(struct conf *c, const struct conf_entry *e, const char *value,
+    char *why, size_t whylen)
+{
+	char		*base = (char *)c;
+	uint64_t	 v = 0;
+	char		*end;
+
+	switch (e->type) {
+	case CONF_STR:
+		free(*(char **)(base + e->offset));
+		*(char **)(base + e->offset) = xstrdup(value);
+		return 0;
+	case CONF_DOMAINS:
+		return conf_add_domains(c, value, why, whylen);
+	case CONF_SIZE:
+		if (conf_size(value, &v) == -1)
+			return seterr(why, whylen, "%s: \"%s\" is not a size "
+			    "(a number with an optional K, M or G)", e->name,
+			    value);
+		break;
+	case CONF_UINT:
+		errno = 0;
+		v = strtoull(value, &end, 10);
+		if (*value < '0' || *value > '9' || *end != '\0' || errno)
+			return seterr(why, whylen, "%s: \"%s\" is not a "
+			    "number", e->name, value);
+		break;
+	}
+	if (v < e->min || v > e->max)
+		return seterr(why, whylen, "%s: %s is out of range "
+		    "(%llu to %llu)", e->name, value,
+		    (unsigned long long)e->min, (unsigned long long)e->max);
+	*(size_t *)(base + e->offset) = (size_t)v;
+	return 0;
+}
+
+/* conf_find - the table row for name, or NULL */
+static const struct conf_entry *
+conf_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < CONF_NENTRIES; i++)
+		if (strcmp(conf_table[i].name, name) == 0)
+			return &conf_table[i];
+	return NULL;
+}
+
+/* conf_init - the defaults */
+void
+conf_init(struct conf *c)
+{
+	char	 why[ERRLEN];
+	size_t	 i;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < CONF_NENTRIES; i++)
+		if (conf_table[i].defval != NULL &&
+		    conf_set(c, &conf_table[i], conf_table[i].defval, why,
+		    sizeof why) == -1)
+			abort();	/* a bad default is a programming error */
+}
+
+/* trim - strip blanks on both ends in place */
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+/* conf_load - parse "key = value" lines */
+int
+conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	const struct conf_entry	*e;
+	FILE			*fp;
+	char			*line = NULL, *key, *value, *eq;
+	char			 why[ERRLEN];
+	size_t			 cap = 0, lineno = 0;
+	int			 rc = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return seterr(err, errlen, "%s: %s", path, strerror(errno));
+	free(c->path);
+	c->path = xstrdup(path);
+	while (getline(&line, &cap, fp) != -1) {
+		lineno++;
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL) {
+			rc = seterr(err, errlen, "%s:%zu: expected "
+			    "\"key = value\"", path, lineno);
+			break;
+		}
+		*eq = '\0';
+		key = trim(key);
+		value = trim(eq + 1);
+		if ((e = conf_find(key)) == NULL) {
+			rc = seterr(err, errlen, "%s:%zu: unknown key \"%s\"",
+			    path, lineno, key);
+			break;
+		}
+		if (conf_set(c, e, value, why, sizeof why) == -1) {
+			rc = seterr(err, errlen, "%s:%zu: %s", path, lineno,
+			    why);
+			break;
+		}
+	}
+	if (rc == 0 && ferror(fp))
+		rc = seterr(err, errlen, "%s: read error", path);
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+/* conf_dump - the effective settings, as a file would set them */
+void
+conf_dump(const struct conf *c, FILE *fp)
+{
+	const char	*base = (const char *)c;
+	const char	*s;
+	size_t		 i, j;
+
+	for (i = 0; i < CONF_NENTRIES; i++) {
+		const struct conf_entry *e = &conf_table[i];
+
+		fprintf(fp, "%s =", e->name);
+		switch (e->type) {
+		case CONF_STR:
+			s = *(char *const *)(base + e->offset);
+			if (s)
+				fprintf(fp, " %s", s);
+			break;
+		case CONF_DOMAINS:
+			for (j = 0; j < c->n_domains; j++)
+				fprintf(fp, "%s %s", j ? "," : "",
+				    c->domains[j]);
+			break;
+		case CONF_SIZE:
+		case CONF_UINT:
+			fprintf(fp, " %zu", *(const size_t *)(base +
+			    e->offset));
+			break;
+		}
+		fputc('\n', fp);
+	}
+}
+
+/* conf_free - release every string */
+void
+conf_free(struct conf *c)
+{
+	size_t	 i;
+
+	free(c->path);
+	free(c->database);
+	for (i = 0; i < c->n_domains; i++)
+		free(c->domains[i]);
+	free(c->domains);
+	memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,305 @@
+/*
+ * summary.c - "tlsrpt summary": per domain, outcome and sending organisation
+ *
+ * SYNOPSIS
+ *	tlsrpt summary [--domain D] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+ *	    [--format text|json|csv]
+ *
+ * DESCRIPTION
+ *	The figures come from store_summary() (the counting rules are
+ *	documented in README.md and store/store.c).  JSON has this stable
+ *	shape, keys in this order, more keys may follow in later versions:
+ *	{"from":..,"to":..,"domains":[{"domain":..,"reports":..,
+ *	"successful_sessions":..,"failed_sessions":..,"outcomes":[{"outcome":
+ *	..,"sessions":..}],"sources":[{"organization":..,"reports":..,
+ *	"successful_sessions":..,"failed_sessions":..}]}]}
+ *	CSV: a header, then one row per domain total, outcome and source.
+ *	Text: a table for people.
+ *
+ * DIAGNOSTICS
+ *	64 on usage errors, 75 when the database cannot be reached, 78 when
+ *	the schema is missing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "store.h"
+#include "summary.h"
+#include "util.h"
+
+/* render_json - the contract shape, compact, keys in insertion order */
+static void
+render_json(const struct summary *s, FILE *fp)
+{
+	json_t	*root, *domains, *d, *arr;
+	size_t	 i, j;
+	char	*text;
+
+	root = json_object();
+	json_object_set_new(root, "from", s->from ? json_string(s->from) :
+	    json_null());
+	json_object_set_new(root, "to", s->to ? json_string(s->to) :
+	    json_null());
+	domains = json_array();
+	for (i = 0; i < s->n_domains; i++) {
+		const struct summary_domain *sd = &s->domains[i];
+
+		d = json_object();
+		json_object_set_new(d, "domain", json_string(sd->domain));
+		json_object_set_new(d, "reports", json_integer(sd->reports));
+		json_object_set_new(d, "successful_sessions",
+		    json_integer(sd->successful));
+		json_object_set_new(d, "failed_sessions",
+		    json_integer(sd->failed));
+		arr = json_array();
+		for (j = 0; j < sd->n_outcomes; j++)
+			json_array_append_new(arr, json_pack("{s:s, s:I}",
+			    "outcome", sd->outcomes[j].outcome, "sessions",
+			    (json_int_t)sd->outcomes[j].sessions));
+		json_object_set_new(d, "outcomes", arr);
+		arr = json_array();
+		for (j = 0; j < sd->n_sources; j++)
+			json_array_append_new(arr, json_pack(
+			    "{s:s, s:I, s:I, s:I}",
+			    "organization", sd->sources[j].organization,
+			    "reports", (json_int_t)sd->sources[j].reports,
+			    "successful_sessions",
+			    (json_int_t)sd->sources[j].successful,
+			    "failed_sessions",
+			    (json_int_t)sd->sources[j].failed));
+		json_object_set_new(d, "sources", arr);
+		json_array_append_new(domains, d);
+	}
+	json_object_set_new(root, "domains", domains);
+	/* json_pack() returns NULL on invalid UTF-8, which the parser never
+	 * lets through; a NULL would show as a missing item, not a crash. */
+	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (text != NULL) {
+		fputs(text, fp);
+		fputc('\n', fp);
+		free(text);
+	}
+	json_decref(root);
+}
+
+/* csv_field - RFC 4180 quoting; a leading = + - @ gets a ' so that a
+ * spreadsheet never runs a formula an attacker put in a report */
+static void
+csv_field(FILE *fp, const char *s)
+{
+	const char	*p;
+
+	if (s == NULL || *s == '\0')
+		return;
+	fputc('"', fp);
+	if (strchr("=+-@\t\r", *s) != NULL)
+		fputc('\'', fp);
+	for (p = s; *p; p++) {
+		if (*p == '"')
+			fputc('"', fp);
+		fputc(*p, fp);
+	}
+	fputc('"', fp);
+}
+
+/* render_csv - one row per domain total, outcome and source */
+static void
+render_csv(const struct summary *s, FILE *fp)
+{
+	size_t	 i, j;
+
+	fputs("domain,row,name,reports,successful_sessions,failed_sessions,"
+	    "sessions\r\n", fp);
+	for (i = 0; i < s->n_domains; i++) {
+		const struct summary_domain *sd = &s->domains[i];
+
+		csv_field(fp, sd->domain);
+		fprintf(fp, ",total,,%lld,%lld,%lld,\r\n",
+		    (long long)sd->reports, (long long)sd->successful,
+		    (long long)sd->failed);
+		for (j = 0; j < sd->n_outcomes; j++) {
+			csv_field(fp, sd->domain);
+			fputs(",outcome,", fp);
+			csv_field(fp, sd->outcomes[j].outcome);
+			fprintf(fp, ",,,,%lld\r\n",
+			    (long long)sd->outcomes[j].sessions);
+		}
+		for (j = 0; j < sd->n_sources; j++) {
+			csv_field(fp, sd->domain);
+			fputs(",source,", fp);
+			csv_field(fp, sd->sources[j].organization);
+			fprintf(fp, ",%lld,%lld,%lld,\r\n",
+			    (long long)sd->sources[j].reports,
+			    (long long)sd->sources[j].successful,
+			    (long long)sd->sources[j].failed);
+		}
+	}
+}
+
+/* text_safe - print s with control characters shown as '?' (a report's
+ * strings must not drive the operator's terminal) */
+static void
+text_safe(FILE *fp, const char *s, int width)
+{
+	int	 n = 0;
+
+	for (; *s; s++, n++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
+	for (; n < width; n++)
+		fputc(' ', fp);
+}
+
+/* pct - failed share in percent, one decimal */
+static double
+pct(long long ok, long long bad)
+{
+	return ok + bad ? 100.0 * (double)bad / (double)(ok + bad) : 0.0;
+}
+
+/* render_text - a table per domain */
+static void
+render_text(const struct summary *s, FILE *fp)
+{
+	size_t	 i, j;
+
+	fprintf(fp, "TLS reports %s to %s\n", s->from ? s->from : "(start)",
+	    s->to ? s->to : "(now)");
+	if (s->n_domains == 0)
+		fputs("\nno reports\n", fp);
+	for (i = 0; i < s->n_domains; i++) {
+		const struct summary_domain *sd = &s->domains[i];
+
+		fputs("\n", fp);
+		text_safe(fp, sd->domain, 0);
+		fprintf(fp, ": %lld report(s), %lld successful and %lld "
+		    "failed session(s) (%.1f%% failed)\n",
+		    (long long)sd->reports, (long long)sd->successful,
+		    (long long)sd->failed,
+		    pct(sd->successful, sd->failed));
+		fputs("  outcome                        sessions\n", fp);
+		for (j = 0; j < sd->n_outcomes; j++) {
+			fputs("  ", fp);
+			text_safe(fp, sd->outcomes[j].outcome, 28);
+			fprintf(fp, " %10lld\n",
+			    (long long)sd->outcomes[j].sessions);
+		}
+		fputs("  sending organisation           reports  successful"
+		    "      failed\n", fp);
+		for (j = 0; j < sd->n_sources; j++) {
+			fputs("  ", fp);
+			text_safe(fp, sd->sources[j].organization, 28);
+			fprintf(fp, " %8lld %11lld %11lld\n",
+			    (long long)sd->sources[j].reports,
+			    (long long)sd->sources[j].successful,
+			    (long long)sd->sources[j].failed);
+		}
+	}
+}
+
+/* render_summary - dispatch on the format */
+void
+render_summary(const struct summary *s, enum render_format f, FILE *fp)
+{
+	switch (f) {
+	case RENDER_JSON:
+		render_json(s, fp);
+		break;
+	case RENDER_CSV:
+		render_csv(s, fp);
+		break;
+	case RENDER_TEXT:
+		render_text(s, fp);
+		break;
+	}
+}
+
+/* valid_day - YYYY-MM-DD naming a real calendar day */
+static int
+valid_day(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int	 y, m, d, leap, i;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return 0;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return !(m == 2 && d == 29 && !leap);
+}
+
+/* cmd_summary - the subcommand */
+int
+cmd_summary(struct conf *conf, int argc, char **argv)
+{
+	struct summary_query	 q;
+	struct summary		 s;
+	struct store		*st;
+	enum render_format	 fmt = RENDER_TEXT;
+	char			 err[ERRLEN];
+	int			 i, rc = 0;
+
+	memset(&q, 0, sizeof q);
+	q.domains = conf->domains;
+	q.n_domains = conf->n_domains;
+	for (i = 1; i < argc; i++) {
+		const char *opt = argv[i], *val = i + 1 < argc ?
+		    argv[i + 1] : NULL;
+
+		if (val == NULL)
+			goto usage;
+		if (strcmp(opt, "--domain") == 0)
+			q.domain = val;
+		else if (strcmp(opt, "--from") == 0 && valid_day(val))
+			q.from = val;
+		else if (strcmp(opt, "--to") == 0 && valid_day(val))
+			q.to = val;
+		else if (strcmp(opt, "--format") == 0 &&
+		    strcmp(val, "json") == 0)
+			fmt = RENDER_JSON;
+		else if (strcmp(opt, "--format") == 0 &&
+		    strcmp(val, "csv") == 0)
+			fmt = RENDER_CSV;
+		else if (strcmp(opt, "--format") == 0 &&
+		    strcmp(val, "text") == 0)
+			fmt = RENDER_TEXT;
+		else
+			goto usage;
+		i++;
+	}
+	if ((st = store_open(conf->database, "tlsrpt-summary", err,
+	    sizeof err)) == NULL) {
+		log_warnx("database unreachable: %s", err);
+		return EX_TEMPFAIL_;
+	}
+	if (store_schema_ok(st, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		store_close(st);
+		return EX_CONFIG_;
+	}
+	if (store_summary(st, &q, &s, err, sizeof err) == -1) {
+		log_warnx("summary: %s", err);
+		rc = EX_TEMPFAIL_;
+	} else {
+		render_summary(&s, fmt, stdout);
+		summary_free(&s);
+	}
+	store_close(st);
+	return rc;
+usage:
+	fprintf(stderr, "usage: tlsrpt summary [--domain D] [--from "
+	    "YYYY-MM-DD] [--to YYYY-MM-DD] [--format text|json|csv]\n");
+	return EX_USAGE_;
+}

@@ -1,0 +1,91 @@
+/*
+ * store_cmd.c - "tlsrpt db migrate" and "tlsrpt reparse"
+ *
+ * SYNOPSIS
+ *	tlsrpt db migrate
+ *	tlsrpt reparse
+ *
+ * DESCRIPTION
+ *	db migrate applies the numbered migrations from sql/ (compiled into
+ *	the binary) that the database lacks, in one transaction; running it
+ *	again changes nothing.  reparse runs the current parser over every
+ *	stored raw report and rebuilds its rows, and decides again whether
+ *	it is ours or foreign (after "domains" changed, or a parser fix).
+ *
+ * DIAGNOSTICS
+ *	75 when the database cannot be reached, 78 when reparse finds no
+ *	schema, 65 when some raw reports no longer parse, 64 on usage errors.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+/* cmd_db - "db migrate" */
+int
+cmd_db(struct conf *conf, int argc, char **argv)
+{
+	struct store	*st;
+	char		 err[ERRLEN];
+	int		 applied = 0, rc = 0;
+
+	if (argc != 2 || strcmp(argv[1], "migrate") != 0) {
+		fprintf(stderr, "usage: tlsrpt db migrate\n");
+		return EX_USAGE_;
+	}
+	if ((st = store_open(conf->database, "tlsrpt-migrate", err,
+	    sizeof err)) == NULL) {
+		log_warnx("database unreachable: %s", err);
+		return EX_TEMPFAIL_;
+	}
+	if (store_migrate(st, &applied, err, sizeof err) == -1) {
+		log_warnx("migrate: %s", err);
+		rc = EX_TEMPFAIL_;
+	} else if (applied == 0)
+		printf("schema is up to date\n");
+	else
+		printf("applied %d migration(s)\n", applied);
+	store_close(st);
+	return rc;
+}
+
+/* cmd_reparse - "reparse" */
+int
+cmd_reparse(struct conf *conf, int argc, char **argv)
+{
+	struct store	*st;
+	char		 err[ERRLEN];
+	size_t		 reparsed = 0, failed = 0;
+	int		 rc = 0;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: tlsrpt reparse\n");
+		return EX_USAGE_;
+	}
+	if ((st = store_open(conf->database, "tlsrpt-reparse", err,
+	    sizeof err)) == NULL) {
+		log_warnx("database unreachable: %s", err);
+		return EX_TEMPFAIL_;
+	}
+	if (store_schema_ok(st, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		store_close(st);
+		return EX_CONFIG_;
+	}
+	if (store_reparse(st, conf->max_report_bytes, conf->domains,
+	    conf->n_domains, &reparsed, &failed, err, sizeof err) == -1) {
+		log_warnx("reparse: %s", err);
+		rc = EX_TEMPFAIL_;
+	} else {
+		printf("reparsed %zu report(s), %zu failed\n", reparsed,
+		    failed);
+		if (failed)
+			rc = EX_DATAERR_;
+	}
+	store_close(st);
+	return rc;
+}

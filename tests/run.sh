@@ -1,0 +1,62 @@
+#!/bin/sh
+# run.sh - run every test against the builds named, print "N passed, N failed"
+#
+#   sh tests/run.sh [--unit-only] BUILD_DIR...
+#
+# Starts one throwaway PostgreSQL (tests/pg.sh) for the whole run and stops
+# it at the end, also on failure or Ctrl-C.  Each unit program and the
+# integration script print their own "N passed, N failed"; this sums them.
+# The real-report corpus is read from ../shared/corpus/real (TLSRPT_CORPUS).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. tests/pg.sh
+
+unit_only=0
+[ "${1:-}" = "--unit-only" ] && { unit_only=1; shift; }
+: "${TLSRPT_CORPUS:=$(cd .. && pwd)/shared/corpus/real}"
+export TLSRPT_CORPUS
+if [ ! -f "$TLSRPT_CORPUS/MANIFEST.tsv" ]; then
+	echo "run.sh: corpus not found at $TLSRPT_CORPUS (set TLSRPT_CORPUS)" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+PGTMP=$(pg_tmpdir) || exit 1
+cleanup() { pg_stop "$PGTMP"; rm -rf "$PGTMP"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+pg_start "$PGTMP" || { echo "0 passed, 1 failed"; exit 1; }
+
+total_p=0 total_f=0
+# tally NAME OUTPUT_FILE STATUS - add a program's closing counts
+tally() {
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "$1: no summary line (exit $3)"; cat "$2"
+		total_f=$((total_f + 1)); return
+	fi
+	p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+	if [ "$3" != 0 ] && [ "$f" = 0 ]; then f=1; cat "$2"; fi
+	grep -v -E '^[0-9]+ passed, [0-9]+ failed' "$2" | grep -E '^(FAIL|not ok)' || true
+	echo "$1: $p passed, $f failed"
+	total_p=$((total_p + p)); total_f=$((total_f + f))
+}
+
+out=$(mktemp)
+n=0
+for b in "$@"; do
+	n=$((n + 1))
+	pg_createdb "$PGTMP" "unit$n" >/dev/null
+	for t in "$b"/tests/test_*; do
+		[ -x "$t" ] || continue
+		TLSRPT_TEST_DB=$(pg_conninfo "$PGTMP" "unit$n") \
+		    ${VALGRIND:-} "$t" >"$out" 2>&1
+		tally "$t" "$out" $?
+	done
+	[ "$unit_only" = 1 ] && continue
+	bash tests/integration.sh "$b/tlsrpt" "$PGTMP" "it$n" >"$out" 2>&1
+	tally "$b/integration" "$out" $?
+done
+rm -f "$out"
+echo "$total_p passed, $total_f failed"
+[ "$total_f" = 0 ]
