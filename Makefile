@@ -40,7 +40,7 @@ OBJS	 = $(SRCS:%.c=$(B)/%.o) $(B)/migrations.o
 HDRS	 = $(wildcard lib/*.h ingest/*.h store/*.h render/*.h)
 UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps test test-build test-asan run bench install valgrind clean
+.PHONY: all deps test test-build test-asan run stop bench install valgrind clean
 
 all: $(B)/tlsrpt
 
@@ -100,7 +100,15 @@ valgrind: deps test-build
 run: deps all
 	@sh tests/demo.sh build/tlsrpt
 
-bench: deps all
+# stop the private PostgreSQL cluster that "make run" started
+stop:
+	@sh -c '. tests/pg.sh; [ -d var/pg ] && pg_stop var/pg/ && echo "stopped var/pg" || true'
+
+$(B)/tests/bench_tool: tests/bench/bench_tool.c $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(OBJS) $(LDFLAGS) $(LDLIBS)
+
+bench: deps all $(B)/tests/bench_tool
 	@sh tests/bench.sh build/tlsrpt
 
 install: $(B)/tlsrpt
