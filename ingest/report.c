@@ -262,6 +262,12 @@ json_load_strict(const char *p, size_t len, char *err, size_t errlen)
 	case json_error_stack_overflow:
 		seterr(err, errlen, "JSON nesting too deep");
 		break;
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+		/* PostgreSQL text cannot hold NUL (report.h). */
+		seterr(err, errlen, "\\u0000 in a JSON string at line %d "
+		    "column %d", e.line, e.column);
+		break;
 	case json_error_numeric_overflow:
 		seterr(err, errlen, "number too large in JSON at line %d "
 		    "column %d", e.line, e.column);
@@ -310,7 +316,8 @@ get_object(struct ctx *c, json_t *obj, const char *key, const char *where,
 
 	*out = NULL;
 	if (v == NULL)
-		return seterr(c->err, c->errlen, "missing \"%s\"%s", key, where);
+		return seterr(c->err, c->errlen, "missing \"%s\"%s", key,
+		    where);
 	if (!json_is_object(v))
 		return seterr(c->err, c->errlen, "\"%s\"%s is not an object",
 		    key, where);
@@ -350,7 +357,8 @@ get_count(struct ctx *c, json_t *obj, const char *key, const char *where,
 
 	*out = 0;
 	if (v == NULL)
-		return seterr(c->err, c->errlen, "missing \"%s\"%s", key, where);
+		return seterr(c->err, c->errlen, "missing \"%s\"%s", key,
+		    where);
 	/* jansson keeps 1 and 1.0 apart: reals, strings and negatives are
 	 * all wrong here (R27), not something to round. */
 	if (!json_is_integer(v) || (n = json_integer_value(v)) < 0)
@@ -819,7 +827,8 @@ parse_report(struct ctx *c, json_t *root)
 	if (pols == NULL)
 		return seterr(c->err, c->errlen, "missing \"policies\"");
 	if (!json_is_array(pols))
-		return seterr(c->err, c->errlen, "\"policies\" is not an array");
+		return seterr(c->err, c->errlen,
+		    "\"policies\" is not an array");
 	if (json_array_size(pols) == 0) {
 		r->flags |= REPORT_F_NO_POLICIES;
 		return 0;
