@@ -15,9 +15,7 @@ int	cmd_ingest(struct conf *, int argc, char **argv);	/* ingest/ingest_file.c */
 int	cmd_db(struct conf *, int argc, char **argv);		/* store/store_cmd.c */
 int	cmd_reparse(struct conf *, int argc, char **argv);	/* store/store_cmd.c */
 int	cmd_summary(struct conf *, int argc, char **argv);	/* render/summary.c */
-
-/* cmd_connect_status - map a failed store_open to an exit status: the
- * database being unreachable is temporary (75) */
-#define CMD_DB_UNREACHABLE	75
+int	cmd_serve(struct conf *, int argc, char **argv);	/* ingest/http.c */
+int	cmd_spool(struct conf *, int argc, char **argv);	/* store/store_cmd.c */
 
 #endif

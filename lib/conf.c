@@ -18,7 +18,8 @@
 #include "util.h"
 #include "xmalloc.h"
 
-enum conf_type { CONF_STR, CONF_SIZE, CONF_UINT, CONF_DOMAINS };
+enum conf_type { CONF_STR, CONF_SIZE, CONF_UINT, CONF_DOMAINS, CONF_LIST,
+	CONF_ENUM };
 
 struct conf_entry {
 	const char	*name;
@@ -26,6 +27,7 @@ struct conf_entry {
 	size_t		 offset;	/* into struct conf */
 	const char	*defval;	/* parsed like a file value; NULL = unset */
 	uint64_t	 min, max;	/* CONF_SIZE / CONF_UINT bounds */
+	const char	*choices;	/* CONF_ENUM: "a|b" */
 };
 
 #define KIB	1024ULL
@@ -33,14 +35,39 @@ struct conf_entry {
 #define GIB	(1024ULL * MIB)
 
 static const struct conf_entry conf_table[] = {
-	{ "database", CONF_STR, offsetof(struct conf, database), NULL, 0, 0 },
-	{ "domains", CONF_DOMAINS, offsetof(struct conf, domains), NULL, 0, 0 },
+	{ "database", CONF_STR, offsetof(struct conf, database), NULL, 0, 0, NULL },
+	{ "domains", CONF_DOMAINS, offsetof(struct conf, domains), NULL, 0, 0, NULL },
 	{ "max_report_bytes", CONF_SIZE,
-	    offsetof(struct conf, max_report_bytes), "16M", 1 * KIB, 1 * GIB },
+	    offsetof(struct conf, max_report_bytes), "16M", 1 * KIB, 1 * GIB, NULL },
 	{ "max_body_bytes", CONF_SIZE,
-	    offsetof(struct conf, max_body_bytes), "10M", 1 * KIB, 1 * GIB },
+	    offsetof(struct conf, max_body_bytes), "10M", 1 * KIB, 1 * GIB, NULL },
 	{ "batch_reports", CONF_UINT,
-	    offsetof(struct conf, batch_reports), "1000", 1, 100000 },
+	    offsetof(struct conf, batch_reports), "1000", 1, 100000, NULL },
+	{ "listen", CONF_LIST, offsetof(struct conf, listen), NULL, 0, 0, NULL },
+	{ "listen_http", CONF_LIST, offsetof(struct conf, listen_http), NULL,
+	    0, 0, NULL },
+	{ "report_path", CONF_LIST, offsetof(struct conf, report_path), NULL,
+	    0, 0, NULL },
+	{ "tls_cert", CONF_STR, offsetof(struct conf, tls_cert), NULL, 0, 0, NULL },
+	{ "tls_key", CONF_STR, offsetof(struct conf, tls_key), NULL, 0, 0, NULL },
+	{ "spool_dir", CONF_STR, offsetof(struct conf, spool_dir),
+	    "/var/spool/tlsrpt", 0, 0, NULL },
+	{ "user", CONF_STR, offsetof(struct conf, user), NULL, 0, 0, NULL },
+	{ "log", CONF_ENUM, offsetof(struct conf, log), "stderr", 0, 0,
+	    "stderr|syslog" },
+	{ "max_connections", CONF_UINT,
+	    offsetof(struct conf, max_connections), "256", 1, 100000, NULL },
+	{ "max_connections_per_ip", CONF_UINT,
+	    offsetof(struct conf, max_connections_per_ip), "32", 1, 100000, NULL },
+	{ "rate_limit_per_minute", CONF_UINT,
+	    offsetof(struct conf, rate_limit_per_minute), "600", 0, 10000000, NULL },
+	{ "timeout_seconds", CONF_UINT,
+	    offsetof(struct conf, timeout_seconds), "30", 1, 3600, NULL },
+	{ "threads", CONF_UINT, offsetof(struct conf, threads), "4", 1, 256, NULL },
+	{ "max_header_bytes", CONF_SIZE,
+	    offsetof(struct conf, max_header_bytes), "32K", 4 * KIB, 1 * MIB, NULL },
+	{ "quarantine_max_bytes", CONF_SIZE,
+	    offsetof(struct conf, quarantine_max_bytes), "1G", 0, 1024 * GIB, NULL },
 };
 #define CONF_NENTRIES	(sizeof conf_table / sizeof conf_table[0])
 
@@ -102,6 +129,43 @@ conf_add_domains(struct conf *c, const char *value, char *why, size_t whylen)
 	return 0;
 }
 
+/* conf_add_list - append comma-separated items to a list key */
+static void
+conf_add_list(struct strlist *l, const char *value)
+{
+	const char	*p = value, *q;
+
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		for (q = p; *q && *q != ',' && *q != ' ' && *q != '\t'; q++)
+			;
+		l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+		l->v[l->n++] = xstrndup(p, (size_t)(q - p));
+		p = q;
+	}
+}
+
+/* conf_enum_ok - value is one of the "a|b|c" choices */
+static int
+conf_enum_ok(const char *choices, const char *value)
+{
+	size_t		 len = strlen(value);
+	const char	*p = choices;
+
+	while (p) {
+		if (strncmp(p, value, len) == 0 && (p[len] == '|' ||
+		    p[len] == '\0') && len > 0)
+			return 1;
+		p = strchr(p, '|');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
 /* conf_set - give one key its value; why gets the reason on error */
 static int
 conf_set(struct conf *c, const struct conf_entry *e, const char *value,
@@ -118,6 +182,17 @@ conf_set(struct conf *c, const struct conf_entry *e, const char *value,
 		return 0;
 	case CONF_DOMAINS:
 		return conf_add_domains(c, value, why, whylen);
+	case CONF_LIST:
+		conf_add_list((struct strlist *)(void *)(base + e->offset),
+		    value);
+		return 0;
+	case CONF_ENUM:
+		if (!conf_enum_ok(e->choices, value))
+			return seterr(why, whylen, "%s: \"%s\" is not one of "
+			    "%s", e->name, value, e->choices);
+		free(*(char **)(base + e->offset));
+		*(char **)(base + e->offset) = xstrdup(value);
+		return 0;
 	case CONF_SIZE:
 		if (conf_size(value, &v) == -1)
 			return seterr(why, whylen, "%s: \"%s\" is not a size "
@@ -241,7 +316,16 @@ conf_dump(const struct conf *c, FILE *fp)
 
 		fprintf(fp, "%s =", e->name);
 		switch (e->type) {
+		case CONF_LIST: {
+			const struct strlist *l = (const struct strlist *)
+			    (const void *)(base + e->offset);
+
+			for (j = 0; j < l->n; j++)
+				fprintf(fp, "%s %s", j ? "," : "", l->v[j]);
+			break;
+		}
 		case CONF_STR:
+		case CONF_ENUM:
 			s = *(char *const *)(base + e->offset);
 			if (s)
 				fprintf(fp, " %s", s);
@@ -261,6 +345,38 @@ conf_dump(const struct conf *c, FILE *fp)
 	}
 }
 
+/* strlist_free - release a list key */
+static void
+strlist_free(struct strlist *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* conf_finish - list defaults and cross-key checks */
+int
+conf_finish(struct conf *c, char *err, size_t errlen)
+{
+	const char	*where = c->path ? c->path : "configuration";
+	size_t		 i;
+
+	if (c->report_path.n == 0)
+		conf_add_list(&c->report_path, "/tlsrpt");
+	for (i = 0; i < c->report_path.n; i++)
+		if (c->report_path.v[i][0] != '/')
+			return seterr(err, errlen, "%s: report_path \"%s\" "
+			    "must start with /", where, c->report_path.v[i]);
+	if ((c->tls_cert == NULL) != (c->tls_key == NULL))
+		return seterr(err, errlen, "%s: tls_cert and tls_key go "
+		    "together", where);
+	return 0;
+}
+
 /* conf_free - release every string */
 void
 conf_free(struct conf *c)
@@ -272,5 +388,13 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->n_domains; i++)
 		free(c->domains[i]);
 	free(c->domains);
+	strlist_free(&c->listen);
+	strlist_free(&c->listen_http);
+	strlist_free(&c->report_path);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->spool_dir);
+	free(c->user);
+	free(c->log);
 	memset(c, 0, sizeof *c);
 }

@@ -17,6 +17,12 @@
 
 #define CONF_DEFAULT_PATH	"/etc/tlsrpt/tlsrpt.conf"
 
+/* A list key: repeats and commas add elements. */
+struct strlist {
+	char	**v;
+	size_t	  n;
+};
+
 struct conf {
 	char	*path;			/* file read, or NULL (defaults only) */
 	char	*database;		/* libpq conninfo; NULL = libpq defaults */
@@ -25,6 +31,23 @@ struct conf {
 	size_t	 max_report_bytes;	/* inflated JSON cap (R38) */
 	size_t	 max_body_bytes;	/* compressed input cap: a file, a body */
 	size_t	 batch_reports;		/* reports per ingest transaction */
+
+	/* tlsrpt serve (ingest/http.c) */
+	struct strlist listen;		/* ADDRESS:PORT with TLS */
+	struct strlist listen_http;	/* ADDRESS:PORT plain HTTP (reverse proxy) */
+	struct strlist report_path;	/* URL paths taking POSTs; default /tlsrpt */
+	char	*tls_cert;		/* PEM certificate chain file */
+	char	*tls_key;		/* PEM private key file */
+	char	*spool_dir;		/* durable spool while PostgreSQL is away */
+	char	*user;			/* drop privileges to this user; NULL: stay */
+	char	*log;			/* "stderr" or "syslog" */
+	size_t	 max_connections;
+	size_t	 max_connections_per_ip;
+	size_t	 rate_limit_per_minute;	/* per client IP; 0 = off */
+	size_t	 timeout_seconds;	/* idle or slow clients */
+	size_t	 threads;		/* worker threads per listener */
+	size_t	 max_header_bytes;	/* per connection, headers and buffers */
+	size_t	 quarantine_max_bytes;	/* raw bodies kept of invalid reports */
 };
 
 /* conf_init - fill c with the defaults of the table */
@@ -41,5 +64,9 @@ int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 void	conf_dump(const struct conf *c, FILE *fp);
 
 void	conf_free(struct conf *c);
+
+/* conf_finish - after loading: fill list defaults a file did not set and
+ * check keys that depend on each other.  Returns 0 or -1 with err. */
+int	conf_finish(struct conf *c, char *err, size_t errlen);
 
 #endif

@@ -39,6 +39,8 @@ static const struct {
 	{ "ingest",	cmd_ingest },
 	{ "summary",	cmd_summary },
 	{ "reparse",	cmd_reparse },
+	{ "serve",	cmd_serve },
+	{ "spool",	cmd_spool },
 };
 
 /* usage - the synopsis, to stderr, and EX_USAGE */
@@ -53,6 +55,10 @@ usage(void)
 	    "[--format text|json|csv]\n"
 	    "  reparse                    re-run the parser over every stored "
 	    "raw report\n"
+	    "  serve                      the HTTPS endpoint for rua=https: "
+	    "reports\n"
+	    "  spool replay               move spooled reports into the "
+	    "database\n"
 	    "  -n                         check the configuration and exit\n",
 	    stderr);
 	return EX_USAGE_;
@@ -102,6 +108,11 @@ main(int argc, char **argv)
 	if (path == NULL && access(CONF_DEFAULT_PATH, F_OK) == 0)
 		path = CONF_DEFAULT_PATH;
 	if (path != NULL && conf_load(&conf, path, err, sizeof err) == -1) {
+		fprintf(stderr, "tlsrpt: %s\n", err);
+		conf_free(&conf);
+		return EX_CONFIG_;
+	}
+	if (conf_finish(&conf, err, sizeof err) == -1) {
 		fprintf(stderr, "tlsrpt: %s\n", err);
 		conf_free(&conf);
 		return EX_CONFIG_;

@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	tlsrpt db migrate
  *	tlsrpt reparse
+ *	tlsrpt spool replay
  *
  * DESCRIPTION
  *	db migrate applies the numbered migrations from sql/ (compiled into
@@ -21,6 +22,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "spool.h"
 #include "store.h"
 #include "util.h"
 
@@ -86,6 +88,40 @@ cmd_reparse(struct conf *conf, int argc, char **argv)
 		if (failed)
 			rc = EX_DATAERR_;
 	}
+	store_close(st);
+	return rc;
+}
+
+/* cmd_spool - "spool replay": what serve does by itself, by hand */
+int
+cmd_spool(struct conf *conf, int argc, char **argv)
+{
+	struct store	*st;
+	char		 err[ERRLEN];
+	size_t		 done = 0;
+	int		 temp = 0, rc = 0;
+
+	if (argc != 2 || strcmp(argv[1], "replay") != 0) {
+		fprintf(stderr, "usage: tlsrpt spool replay\n");
+		return EX_USAGE_;
+	}
+	if ((st = store_open(conf->database, "tlsrpt-spool", err,
+	    sizeof err)) == NULL) {
+		log_warnx("database unreachable: %s", err);
+		return EX_TEMPFAIL_;
+	}
+	if (store_schema_ok(st, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		store_close(st);
+		return EX_CONFIG_;
+	}
+	if (spool_replay(conf->spool_dir, st, conf, &done, &temp, err,
+	    sizeof err) == -1) {
+		log_warnx("spool replay: %s", err);
+		rc = EX_TEMPFAIL_;
+	}
+	printf("%zu spooled entr%s moved into the database, %ld left\n",
+	    done, done == 1 ? "y" : "ies", spool_count(conf->spool_dir));
 	store_close(st);
 	return rc;
 }

@@ -1,0 +1,813 @@
+/*
+ * http.c - "tlsrpt serve": the HTTPS rua endpoint (RFC 8460 §3, §5.4)
+ *
+ * SYNOPSIS
+ *	tlsrpt serve
+ *
+ * DESCRIPTION
+ *	Senders POST one report per request (application/tlsrpt+gzip or
+ *	+json; the body is sniffed, since senders mislabel: R10) to a
+ *	report_path on every "listen" address (TLS) and "listen_http" address
+ *	(plain, for a reverse proxy).  Answers (R11):
+ *	  201 stored (or spooled durably while PostgreSQL is away)
+ *	  200 duplicate, 202 foreign (not one of our domains)
+ *	  400 undecodable or invalid (the body is kept in quarantine)
+ *	  404 other paths, 405 other methods (Allow: POST), 413 too large,
+ *	  415 neither gzip nor JSON, 429 over rate_limit_per_minute,
+ *	  503 + Retry-After only when neither PostgreSQL nor the spool took it.
+ *	Postfix's reporter treats ANY answer as delivered, so 503 is the last
+ *	resort and every 400 body is kept for a later "tlsrpt reparse".
+ *
+ *	Start-up order (STYLE.md rule 7): bind every socket and read the
+ *	certificate and key, then drop to "user", then start the daemons on
+ *	the bound sockets.  SIGTERM/SIGINT stop accepting, let requests in
+ *	flight finish, and exit 0.  The main thread drains the spool into
+ *	PostgreSQL whenever entries wait and the database answers.
+ *
+ *	Each worker thread keeps its own PostgreSQL connection (a PGconn is
+ *	not shared between threads).  After the database failed, requests go
+ *	straight to the spool for a few seconds instead of each waiting for
+ *	a connection attempt.
+ *
+ * DIAGNOSTICS
+ *	One log line per request: client, status, organisation, report-id,
+ *	verdict, bytes, milliseconds.  Exit 78 on configuration errors, 71
+ *	when a socket cannot be bound or privileges cannot be dropped.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "conf.h"
+#include "log.h"
+#include "report.h"
+#include "spool.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define RETRY_AFTER_503		"300"
+#define RETRY_AFTER_429		"60"
+#define DB_BACKOFF_SECONDS	5
+#define RATE_SLOTS		4096
+
+/* One listening socket and the daemon serving it. */
+struct listener {
+	char			*spec;		/* as configured */
+	int			 fd;
+	int			 tls;
+	struct MHD_Daemon	*daemon;
+};
+
+/* Per-client token bucket for rate_limit_per_minute. */
+struct rate_slot {
+	char		 ip[INET6_ADDRSTRLEN];
+	double		 tokens;
+	double		 last;
+};
+
+struct server {
+	struct conf		*conf;
+	struct listener		*ls;
+	size_t			 nls;
+	char			*cert_pem;
+	char			*key_pem;
+	int			 null_mode;	/* bench floor: 204, no work */
+	atomic_llong		 db_down_until;	/* monotonic seconds */
+	pthread_mutex_t		 rate_lock;
+	struct rate_slot	*rate;
+};
+
+/* What one request carries between the handler's calls. */
+struct request {
+	struct buf	 body;
+	int		 too_large;
+	char		 client[INET6_ADDRSTRLEN];
+	struct timespec	 t0;
+};
+
+static pthread_key_t	 store_key;	/* each worker's PostgreSQL connection */
+
+/* now_mono - monotonic seconds */
+static double
+now_mono(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* safe_text - a report's string made fit for one log line: printable
+ * ASCII only, quotes and backslashes escaped, at most 200 bytes */
+static void
+safe_text(char *dst, size_t dstlen, const char *s)
+{
+	size_t	 o = 0;
+
+	if (s == NULL)
+		s = "-";
+	for (; *s && o + 5 < dstlen && o < 200; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(dst + o, dstlen - o, "\\x%02x", c);
+		else
+			dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+}
+
+/* log_request - the one line per request */
+static void
+log_request(const struct request *rq, int status, const struct report *r,
+    const char *verdict)
+{
+	struct timespec	 t1;
+	char		 org[256], rid[256];
+	double		 ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - rq->t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e6;
+	safe_text(org, sizeof org, r ? r->organization_name : NULL);
+	safe_text(rid, sizeof rid, r ? r->report_id : NULL);
+	log_info("client=%s status=%d org=\"%s\" report-id=\"%s\" "
+	    "verdict=%s bytes=%zu ms=%.1f", rq->client, status, org, rid,
+	    verdict, rq->body.len, ms);
+}
+
+/* reply - queue a short text answer (MHD 0.9.75 has no _static/_copy
+ * constructors: this is the one place to change for 1.x) */
+static enum MHD_Result
+reply(struct MHD_Connection *c, unsigned status, const char *text,
+    const char *hname, const char *hvalue)
+{
+	struct MHD_Response	*r;
+	enum MHD_Result		 ret;
+	char			 body[512];
+	size_t			 len;
+
+	len = (size_t)snprintf(body, sizeof body, "%s\n", text);
+	if (len >= sizeof body)
+		len = sizeof body - 1;
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; charset=utf-8");
+	if (hname != NULL)
+		MHD_add_response_header(r, hname, hvalue);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* client_ip - the peer address as text */
+static void
+client_ip(struct MHD_Connection *c, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo	*ci;
+	const struct sockaddr		*sa;
+
+	snprintf(buf, len, "-");
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, buf, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, buf, (socklen_t)len);
+}
+
+/* rate_ok - take one token from the client's bucket (R54).  A full table
+ * reuses the slot its hash points at: a flood of addresses can only make
+ * the limit more lenient, never block an innocent sender. */
+static int
+rate_ok(struct server *s, const char *ip)
+{
+	struct rate_slot	*r;
+	double			 t = now_mono(), cap, per_sec;
+	unsigned		 h = 2166136261u;
+	const char		*p;
+	int			 ok;
+
+	if (s->conf->rate_limit_per_minute == 0)
+		return 1;
+	for (p = ip; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	cap = (double)s->conf->rate_limit_per_minute;
+	per_sec = cap / 60.0;
+	pthread_mutex_lock(&s->rate_lock);
+	r = &s->rate[h % RATE_SLOTS];
+	if (strcmp(r->ip, ip) != 0) {
+		snprintf(r->ip, sizeof r->ip, "%s", ip);
+		r->tokens = cap;
+		r->last = t;
+	}
+	r->tokens += (t - r->last) * per_sec;
+	if (r->tokens > cap)
+		r->tokens = cap;
+	r->last = t;
+	ok = r->tokens >= 1.0;
+	if (ok)
+		r->tokens -= 1.0;
+	pthread_mutex_unlock(&s->rate_lock);
+	return ok;
+}
+
+/* store_destroy - thread exit: close that worker's connection */
+static void
+store_destroy(void *p)
+{
+	store_close(p);
+}
+
+/* worker_store - this thread's connection, or NULL while the database is
+ * away (then the caller spools) */
+static struct store *
+worker_store(struct server *s)
+{
+	struct store	*st = pthread_getspecific(store_key);
+	char		 err[ERRLEN];
+
+	if (st != NULL)
+		return st;
+	if ((long long)now_mono() < atomic_load(&s->db_down_until))
+		return NULL;
+	if ((st = store_open(s->conf->database, "tlsrpt-serve", err,
+	    sizeof err)) == NULL) {
+		log_warnx("database unreachable, spooling: %s", err);
+		atomic_store(&s->db_down_until,
+		    (long long)now_mono() + DB_BACKOFF_SECONDS);
+		return NULL;
+	}
+	pthread_setspecific(store_key, st);
+	return st;
+}
+
+/* worker_store_lost - forget a broken connection and back off */
+static void
+worker_store_lost(struct server *s)
+{
+	store_close(pthread_getspecific(store_key));
+	pthread_setspecific(store_key, NULL);
+	atomic_store(&s->db_down_until,
+	    (long long)now_mono() + DB_BACKOFF_SECONDS);
+}
+
+/* keep_invalid - quarantine a body we answer 400 (or 413) to; in the
+ * spool when the database is away.  Never changes the answer. */
+static void
+keep_invalid(struct server *s, struct request *rq, const char *reason)
+{
+	struct store	*st;
+	char		 err[ERRLEN];
+	int		 temp = 0;
+
+	if ((st = worker_store(s)) != NULL) {
+		if (store_quarantine(st, "https", rq->client, reason,
+		    rq->body.data, rq->body.len, s->conf->quarantine_max_bytes,
+		    &temp, err, sizeof err) == 0)
+			return;
+		if (temp)
+			worker_store_lost(s);
+		log_warnx("quarantine: %s", err);
+	}
+	if (spool_put(s->conf->spool_dir, SPOOL_KIND_INVALID, "https",
+	    rq->client, reason, rq->body.data, rq->body.len, err,
+	    sizeof err) == -1)
+		log_warnx("invalid report from %s not kept: %s", rq->client,
+		    err);
+}
+
+/* finish - the whole body is here: decode, store or spool, answer */
+static enum MHD_Result
+finish(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	struct store_item	 item;
+	struct report		*r = NULL;
+	struct store		*st;
+	enum report_error	 re;
+	enum MHD_Result		 ret;
+	char			 why[ERRLEN], err[ERRLEN], msg[ERRLEN + 64];
+	int			 temp = 0;
+
+	if (rq->too_large) {
+		log_request(rq, 413, NULL, "too-large");
+		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "report body too large", NULL, NULL);
+	}
+	if (s->null_mode) {
+		log_request(rq, 204, NULL, "null");
+		return reply(c, MHD_HTTP_NO_CONTENT, "", NULL, NULL);
+	}
+	re = report_decode(rq->body.data, rq->body.len,
+	    s->conf->max_report_bytes, &r, why, sizeof why);
+	if (re == REPORT_ERR_FORMAT) {
+		log_request(rq, 415, NULL, "unsupported");
+		return reply(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+		    "expected application/tlsrpt+gzip or application/tlsrpt+json",
+		    NULL, NULL);
+	}
+	if (re != REPORT_OK) {
+		keep_invalid(s, rq, why);
+		snprintf(msg, sizeof msg, "invalid report: %s", why);
+		log_request(rq, re == REPORT_ERR_TOO_BIG ? 413 : 400, NULL,
+		    "invalid");
+		return reply(c, re == REPORT_ERR_TOO_BIG ?
+		    MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_BAD_REQUEST, msg,
+		    NULL, NULL);
+	}
+
+	memset(&item, 0, sizeof item);
+	item.report = r;
+	item.raw = rq->body.data;
+	item.rawlen = rq->body.len;
+	item.transport = "https";
+	item.source = rq->client;
+	if ((st = worker_store(s)) != NULL &&
+	    store_batch(st, &item, 1, s->conf->domains, s->conf->n_domains,
+	    &temp, err, sizeof err) == -1) {
+		log_warnx("database: %s", err);
+		worker_store_lost(s);
+		st = NULL;
+	}
+	if (st == NULL) {
+		if (spool_put(s->conf->spool_dir, SPOOL_KIND_REPORT, "https",
+		    rq->client, NULL, rq->body.data, rq->body.len, err,
+		    sizeof err) == -1) {
+			log_warnx("%s", err);
+			log_request(rq, 503, r, "unavailable");
+			report_free(r);
+			return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "cannot store the report now, retry later",
+			    MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER_503);
+		}
+		log_request(rq, 201, r, "spooled");
+		report_free(r);
+		return reply(c, MHD_HTTP_CREATED, "accepted (spooled)", NULL,
+		    NULL);
+	}
+	switch (item.verdict) {
+	case STORE_STORED:
+		log_request(rq, 201, r, "stored");
+		ret = reply(c, MHD_HTTP_CREATED, "stored", NULL, NULL);
+		break;
+	case STORE_DUPLICATE:
+		log_request(rq, 200, r, "duplicate");
+		ret = reply(c, MHD_HTTP_OK, "duplicate", NULL, NULL);
+		break;
+	case STORE_FOREIGN:
+		log_request(rq, 202, r, "foreign");
+		ret = reply(c, MHD_HTTP_ACCEPTED,
+		    "accepted, not one of our domains", NULL, NULL);
+		break;
+	default:
+		/* PostgreSQL refused this one report's data: keep it. */
+		keep_invalid(s, rq, item.err);
+		snprintf(msg, sizeof msg, "invalid report: %s", item.err);
+		log_request(rq, 400, r, "invalid");
+		ret = reply(c, MHD_HTTP_BAD_REQUEST, msg, NULL, NULL);
+		break;
+	}
+	report_free(r);
+	return ret;
+}
+
+/* path_ok - url is one of report_path */
+static int
+path_ok(const struct conf *conf, const char *url)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf->report_path.n; i++)
+		if (strcmp(url, conf->report_path.v[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* handler - MHD access handler: headers, then body chunks, then the end */
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *data,
+    size_t *size, void **con_cls)
+{
+	struct server	*s = cls;
+	struct request	*rq = *con_cls;
+	struct request	 tmp;
+	const char	*cl;
+	char		*end;
+	unsigned long long len;
+
+	(void)version;
+	if (rq == NULL) {
+		memset(&tmp, 0, sizeof tmp);
+		clock_gettime(CLOCK_MONOTONIC, &tmp.t0);
+		client_ip(c, tmp.client, sizeof tmp.client);
+		if (!path_ok(s->conf, url)) {
+			log_request(&tmp, 404, NULL, "not-found");
+			return reply(c, MHD_HTTP_NOT_FOUND, "not found", NULL,
+			    NULL);
+		}
+		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {	/* R8 */
+			log_request(&tmp, 405, NULL, "method");
+			return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "only POST", MHD_HTTP_HEADER_ALLOW, "POST");
+		}
+		if (!rate_ok(s, tmp.client)) {
+			log_request(&tmp, 429, NULL, "rate-limited");
+			return reply(c, MHD_HTTP_TOO_MANY_REQUESTS,
+			    "too many requests", MHD_HTTP_HEADER_RETRY_AFTER,
+			    RETRY_AFTER_429);
+		}
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL) {
+			len = strtoull(cl, &end, 10);
+			if (len > s->conf->max_body_bytes) {
+				/* Decided before reading: MHD closes the
+				 * connection after this answer. */
+				log_request(&tmp, 413, NULL, "too-large");
+				return reply(c, MHD_HTTP_CONTENT_TOO_LARGE,
+				    "report body too large", NULL, NULL);
+			}
+		}
+		rq = xmalloc(sizeof *rq);
+		*rq = tmp;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*size > 0) {
+		if (!rq->too_large &&
+		    *size <= s->conf->max_body_bytes - rq->body.len)
+			buf_append(&rq->body, data, *size);
+		else {
+			rq->too_large = 1;	/* chunked past the cap */
+			buf_free(&rq->body);
+		}
+		*size = 0;
+		return MHD_YES;
+	}
+	return finish(s, c, rq);
+}
+
+/* completed - MHD is done with a request: free its state */
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct request	*rq = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (rq != NULL) {
+		buf_free(&rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+/* mhd_log - route libmicrohttpd's messages to our log */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char	 msg[512];
+	size_t	 len;
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	len = strlen(msg);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+		msg[--len] = '\0';
+	log_debug("microhttpd: %s", msg);
+}
+
+/* bind_listener - "ADDRESS:PORT", "[V6]:PORT" or "*:PORT"; 0 or -1 */
+static int
+bind_listener(struct listener *l, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res = NULL;
+	struct sockaddr_storage ss;
+	socklen_t	 sl = sizeof ss;
+	char		 host[256], *colon, port[16], shown[INET6_ADDRSTRLEN];
+	const char	*h;
+	int		 one = 1, rc;
+
+	snprintf(host, sizeof host, "%s", l->spec);
+	if ((colon = strrchr(host, ':')) == NULL)
+		return seterr(err, errlen, "listen \"%s\": expected "
+		    "ADDRESS:PORT", l->spec);
+	*colon = '\0';
+	snprintf(port, sizeof port, "%s", colon + 1);
+	h = host;
+	if (host[0] == '[') {
+		h = host + 1;
+		if (strlen(h) > 0 && h[strlen(h) - 1] == ']')
+			host[strlen(host) - 1] = '\0';
+	}
+	if (*h == '\0' || strcmp(h, "*") == 0)
+		h = NULL;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | (h ? AI_NUMERICHOST : 0);
+	if ((rc = getaddrinfo(h, port, &hints, &res)) != 0)
+		return seterr(err, errlen, "listen \"%s\": %s", l->spec,
+		    gai_strerror(rc));
+	l->fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
+	if (l->fd == -1 ||
+	    setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    (res->ai_family == AF_INET6 && setsockopt(l->fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &one, sizeof one)) ||
+	    bind(l->fd, res->ai_addr, res->ai_addrlen) == -1 ||
+	    listen(l->fd, 1024) == -1) {
+		seterr(err, errlen, "listen \"%s\": %s", l->spec,
+		    strerror(errno));
+		freeaddrinfo(res);
+		return -1;
+	}
+	freeaddrinfo(res);
+	/* Port 0 (tests) gets a free port: say which. */
+	if (getsockname(l->fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (void *)&ss;
+
+			inet_ntop(AF_INET6, &s6->sin6_addr, shown,
+			    sizeof shown);
+			log_info("listening on %s://[%s]:%u", l->tls ? "https" :
+			    "http", shown, ntohs(s6->sin6_port));
+		} else {
+			struct sockaddr_in *s4 = (void *)&ss;
+
+			inet_ntop(AF_INET, &s4->sin_addr, shown, sizeof shown);
+			log_info("listening on %s://%s:%u", l->tls ? "https" :
+			    "http", shown, ntohs(s4->sin_port));
+		}
+	}
+	return 0;
+}
+
+/* drop_privileges - to conf.user, in the fixed order, each step checked;
+ * the spool (made by root) is handed to that user first */
+static int
+drop_privileges(const struct conf *conf, char *err, size_t errlen)
+{
+	struct passwd	*pw;
+	char		 path[4096];
+	int		 i;
+
+	if (conf->user == NULL)
+		return 0;
+	if ((pw = getpwnam(conf->user)) == NULL)
+		return seterr(err, errlen, "user \"%s\" does not exist",
+		    conf->user);
+	if (pw->pw_uid == 0)
+		return seterr(err, errlen, "user \"%s\" is root", conf->user);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s%s", conf->spool_dir,
+		    i == 0 ? "" : i == 1 ? "/tmp" : "/new");
+		if (chown(path, pw->pw_uid, pw->pw_gid) == -1)
+			return seterr(err, errlen, "chown %s: %s", path,
+			    strerror(errno));
+	}
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		return seterr(err, errlen, "cannot drop privileges to %s: %s",
+		    conf->user, strerror(errno));
+	if (setuid(0) != -1)
+		return seterr(err, errlen, "privileges not dropped");
+	return 0;
+}
+
+/* read_pem - a PEM file into a NUL-terminated string (before dropping
+ * privileges: the key is usually readable by root only) */
+static char *
+read_pem(const char *path, char *err, size_t errlen)
+{
+	unsigned char	*data;
+	size_t		 len;
+	char		 why[ERRLEN];
+
+	if (read_file(path, 1 << 20, &data, &len, why, sizeof why) != 0) {
+		seterr(err, errlen, "%s: %s", path, why);
+		return NULL;
+	}
+	return (char *)data;
+}
+
+/* start_daemon - MHD on one bound socket */
+static int
+start_daemon(struct server *s, struct listener *l, char *err, size_t errlen)
+{
+	unsigned	 flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			    MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	const struct conf *c = s->conf;
+
+	if (l->tls)
+		flags |= MHD_USE_TLS;
+	/* Varargs types must match exactly: unsigned int, size_t, ... */
+	l->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handler, s,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)l->fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c->threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)c->max_connections_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout_seconds,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->max_header_bytes,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, (void *)s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
+	    l->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, s->key_pem,
+	    MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
+	    MHD_OPTION_HTTPS_PRIORITIES,
+	    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	    MHD_OPTION_END);
+	if (l->daemon == NULL)
+		return seterr(err, errlen, "cannot start the HTTP%s daemon on "
+		    "%s (check the certificate and key)", l->tls ? "S" : "",
+		    l->spec);
+	return 0;
+}
+
+/* drain - move waiting spool entries into PostgreSQL (main thread) */
+static void
+drain(struct server *s, struct store **st)
+{
+	char	 err[ERRLEN];
+	size_t	 done = 0;
+	int	 temp = 0;
+
+	if (spool_count(s->conf->spool_dir) <= 0)
+		return;
+	if (*st == NULL && (*st = store_open(s->conf->database,
+	    "tlsrpt-spool", err, sizeof err)) == NULL)
+		return;
+	if (spool_replay(s->conf->spool_dir, *st, s->conf, &done, &temp, err,
+	    sizeof err) == -1) {
+		log_warnx("spool replay: %s", err);
+		*st = store_close(*st);
+	}
+	if (done)
+		log_info("spool: %zu entr%s moved into the database", done,
+		    done == 1 ? "y" : "ies");
+}
+
+/* connections - requests in flight over all daemons */
+static unsigned
+connections(struct server *s)
+{
+	const union MHD_DaemonInfo	*di;
+	unsigned			 n = 0;
+	size_t				 i;
+
+	for (i = 0; i < s->nls; i++)
+		if (s->ls[i].daemon != NULL && (di = MHD_get_daemon_info(
+		    s->ls[i].daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)))
+			n += di->num_connections;
+	return n;
+}
+
+/* cmd_serve - the subcommand */
+int
+cmd_serve(struct conf *conf, int argc, char **argv)
+{
+	struct server	 s;
+	struct store	*drainer = NULL;
+	struct timespec	 tick = { 1, 0 };
+	sigset_t	 sigs;
+	siginfo_t	 si;
+	char		 err[ERRLEN];
+	size_t		 i, j;
+	double		 deadline;
+	int		 sig, rc = 0;
+
+	memset(&s, 0, sizeof s);
+	s.conf = conf;
+	for (i = 1; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--bench-null") == 0)
+			s.null_mode = 1;
+		else {
+			fprintf(stderr, "usage: tlsrpt serve\n");
+			return EX_USAGE_;
+		}
+	}
+	if (strcmp(conf->log, "syslog") == 0)
+		log_init("tlsrpt", 1, EX_TEMPFAIL_);
+	if (conf->listen.n + conf->listen_http.n == 0) {
+		log_warnx("%s: neither listen nor listen_http is set",
+		    conf->path ? conf->path : "configuration");
+		return EX_CONFIG_;
+	}
+	if (conf->listen.n > 0 && conf->tls_cert == NULL) {
+		log_warnx("%s: listen needs tls_cert and tls_key",
+		    conf->path ? conf->path : "configuration");
+		return EX_CONFIG_;
+	}
+	if (conf->tls_cert != NULL &&
+	    ((s.cert_pem = read_pem(conf->tls_cert, err, sizeof err)) == NULL ||
+	    (s.key_pem = read_pem(conf->tls_key, err, sizeof err)) == NULL)) {
+		log_warnx("%s", err);
+		rc = EX_CONFIG_;
+		goto out;
+	}
+	if (spool_init(conf->spool_dir, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		rc = EX_CONFIG_;
+		goto out;
+	}
+	s.nls = conf->listen.n + conf->listen_http.n;
+	s.ls = xcalloc(s.nls, sizeof *s.ls);
+	for (i = 0; i < s.nls; i++) {
+		s.ls[i].fd = -1;
+		s.ls[i].tls = i < conf->listen.n;
+		s.ls[i].spec = s.ls[i].tls ? conf->listen.v[i] :
+		    conf->listen_http.v[i - conf->listen.n];
+		if (bind_listener(&s.ls[i], err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			rc = 71;	/* EX_OSERR */
+			goto out;
+		}
+	}
+	if (drop_privileges(conf, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		rc = 71;
+		goto out;
+	}
+
+	/* Signals are taken by the main thread alone (sigtimedwait): block
+	 * them before any worker thread exists, so all inherit the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pthread_key_create(&store_key, store_destroy);
+	pthread_mutex_init(&s.rate_lock, NULL);
+	s.rate = xcalloc(RATE_SLOTS, sizeof *s.rate);
+
+	for (i = 0; i < s.nls; i++)
+		if (start_daemon(&s, &s.ls[i], err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			rc = EX_CONFIG_;
+			goto stop;
+		}
+	log_info("serving %zu listener(s), report path%s %s%s", s.nls,
+	    conf->report_path.n > 1 ? "s" : "", conf->report_path.v[0],
+	    conf->report_path.n > 1 ? " ..." : "");
+
+	for (;;) {
+		sig = sigtimedwait(&sigs, &si, &tick);
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
+			break;
+		drain(&s, &drainer);
+	}
+	log_info("signal %d: finishing requests in flight", sig);
+	for (i = 0; i < s.nls; i++)
+		MHD_quiesce_daemon(s.ls[i].daemon);
+	deadline = now_mono() + (double)conf->timeout_seconds;
+	while (connections(&s) > 0 && now_mono() < deadline)
+		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+stop:
+	for (j = 0; j < s.nls; j++)
+		if (s.ls[j].daemon != NULL)
+			MHD_stop_daemon(s.ls[j].daemon);
+	store_close(drainer);
+	pthread_mutex_destroy(&s.rate_lock);
+	free(s.rate);
+	log_info("stopped");
+out:
+	for (j = 0; s.ls != NULL && j < s.nls; j++)
+		if (s.ls[j].fd != -1)
+			close(s.ls[j].fd);	/* after MHD_stop_daemon */
+	free(s.ls);
+	free(s.cert_pem);
+	free(s.key_pem);
+	return rc;
+}
