@@ -56,6 +56,8 @@ for b in "$@"; do
 	[ "$unit_only" = 1 ] && continue
 	bash tests/integration.sh "$b/tlsrpt" "$PGTMP" "it$n" >"$out" 2>&1
 	tally "$b/integration" "$out" $?
+	bash tests/http.sh "$b/tlsrpt" "$PGTMP" "http$n" >"$out" 2>&1
+	tally "$b/http" "$out" $?
 done
 rm -f "$out"
 echo "$total_p passed, $total_f failed"

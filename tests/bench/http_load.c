@@ -1,0 +1,977 @@
+/*
+ * http_load.c - HTTP(S) POST load generator for "make bench"
+ *
+ * NAME
+ *	http_load - post report files to a URL from many threads
+ *
+ * SYNOPSIS
+ *	http_load [-k] [-c CONCURRENCY] [-n REQUESTS] [--plain]
+ *	    [--cacert FILE] [--type CONTENT-TYPE] URL FILE...
+ *
+ * DESCRIPTION
+ *	Every FILE is read into memory once, before the clock starts, and
+ *	request i posts the body of FILE number i % (number of FILEs), so
+ *	a corpus of distinct reports is posted as distinct reports.
+ *	CONCURRENCY worker threads (default 8) claim request numbers from
+ *	one atomic counter until REQUESTS (default: the number of FILEs)
+ *	have been claimed; each number is posted exactly once.
+ *
+ *	By default every request opens a new TCP connection and, for
+ *	https, does a full TLS handshake (TLS 1.2 or later, default
+ *	ciphers, no session tickets and no session cache): the real
+ *	senders each post one report a day, so the handshake is the cost
+ *	the receiver actually pays.  The request carries "Connection:
+ *	close" and the client waits for the server's close before its own,
+ *	so the TIME_WAIT state stays with the server as it would in real
+ *	life.  With -k each thread keeps one HTTP/1.1 connection and
+ *	reuses it, reconnecting whenever the server closes it.
+ *
+ *	URL is http://HOST[:PORT][/PATH] or https://...; HOST is a name,
+ *	an IPv4 literal or a bracketed IPv6 literal.  It is resolved once,
+ *	before the clock starts.  --plain speaks plain HTTP even to an
+ *	https URL.  With --cacert the server certificate must chain to a
+ *	certificate in FILE and match HOST (name or IP address); without
+ *	it nothing is verified.  SNI is sent for names only: RFC 6066
+ *	does not allow address literals there.
+ *
+ *	The Content-Type is application/tlsrpt+gzip unless --type says
+ *	otherwise.  A response is read completely (Content-Length,
+ *	chunked, or up to the close) before its status is counted.
+ *
+ * OUTPUT
+ *	On standard output, for a script to parse:
+ *		requests: N ok: M seconds: S.SSSSSS rate: R.R/s
+ *		status CODE: COUNT	(one line per code seen, ascending)
+ *	ok counts 2xx answers; rate is requests (all of them) per second
+ *	of wall-clock time; status 0 counts requests that got no complete
+ *	HTTP answer (connect, TLS, timeout or protocol error).  The first
+ *	few such errors are described on standard error.
+ *
+ * DIAGNOSTICS
+ *	Exit 0 when every request got an HTTP answer, whatever its status;
+ *	1 otherwise or when a FILE, the URL's host or --cacert cannot be
+ *	used; 64 on usage errors.
+ *
+ * BUGS
+ *	On a reused (-k) connection that fails before any byte of the
+ *	answer arrives, the request is sent once more on a new connection:
+ *	that is how an idle close by the server looks, but if the server
+ *	had in fact taken the request, it is posted twice.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#define EX_USAGE	64
+#define IO_TIMEOUT	30		/* seconds, SO_RCVTIMEO/SO_SNDTIMEO */
+#define CLOSE_WAIT_MS	1000		/* how long to wait for the server's close */
+#define MAX_LINE	8192		/* status, header and chunk-size lines */
+#define MAX_ERRORS	10		/* errors described on stderr */
+#define NSTATUS		1000		/* status codes 0 and 100..999 */
+#define ERRLEN		256
+
+/* What the workers share; written only before they start. */
+static struct {
+	int		 tls;
+	int		 keepalive;
+	char		*host;		/* unbracketed, for SNI and verification */
+	int		 host_is_ip;
+	struct addrinfo	*ai;
+	SSL_CTX		*ctx;
+	unsigned char	**req;		/* complete request per FILE */
+	size_t		*reqlen;
+	size_t		 nreq;
+	unsigned long	 total;		/* requests to make */
+} g;
+
+static atomic_ulong next_index;		/* next request number to claim */
+static atomic_uint nerrors;		/* errors seen, for the stderr limit */
+
+/* One connection with its read buffer. */
+struct conn {
+	int		 fd;		/* -1 when closed */
+	SSL		*ssl;		/* NULL for plain HTTP */
+	int		 broken;	/* fatal TLS error: no close_notify */
+	int		 used;		/* has carried a complete answer */
+	size_t		 pos, len;
+	unsigned char	 buf[16384];
+	char		 err[ERRLEN];
+};
+
+/* One worker thread and its private counts (no sharing on the hot path). */
+struct worker {
+	pthread_t	 tid;
+	unsigned long	 count[NSTATUS];
+};
+
+/* usage - the synopsis on stderr, exit 64 */
+static void __attribute__((noreturn))
+usage(void)
+{
+	fputs("usage: http_load [-k] [-c CONCURRENCY] [-n REQUESTS] [--plain]\n"
+	    "\t[--cacert FILE] [--type CONTENT-TYPE] URL FILE...\n", stderr);
+	exit(EX_USAGE);
+}
+
+/* fatal - a setup error: message on stderr, exit 1 */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("http_load: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* xmalloc - malloc that never returns NULL: a benchmark has no plan B */
+static void *
+xmalloc(size_t n)
+{
+	void	*p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		fatal("out of memory");
+	return p;
+}
+
+/* number - parse a positive decimal option argument, or exit 64 */
+static unsigned long
+number(const char *s, unsigned long max)
+{
+	char		*end;
+	unsigned long	 v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v == 0 ||
+	    v > max) {
+		fprintf(stderr, "http_load: bad number \"%s\"\n", s);
+		usage();
+	}
+	return v;
+}
+
+/* seterr - format one message into c->err; returns -1 for tail calls */
+static int __attribute__((format(printf, 2, 3)))
+seterr(struct conn *c, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* syserr - c->err from errno, thread-safe (strerror(3) is not) */
+static int
+syserr(struct conn *c, const char *what)
+{
+	char	 tmp[128];
+
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return seterr(c, "%s: timed out after %d s", what, IO_TIMEOUT);
+	return seterr(c, "%s: %s", what, strerror_r(errno, tmp, sizeof(tmp)));
+}
+
+/* sslerr - c->err after a failed SSL call that returned ret */
+static int
+sslerr(struct conn *c, const char *what, int ret)
+{
+	int		 e = SSL_get_error(c->ssl, ret);
+	unsigned long	 code = ERR_peek_last_error();
+	char		 tmp[160];
+	long		 vr;
+
+	c->broken = (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_SSL);
+	if (e == SSL_ERROR_SYSCALL && code == 0) {
+		if (errno == 0)
+			return seterr(c, "%s: connection closed", what);
+		return syserr(c, what);
+	}
+	if (code == 0)
+		return seterr(c, "%s: TLS error %d", what, e);
+	ERR_error_string_n(code, tmp, sizeof(tmp));
+	ERR_clear_error();
+	/* "certificate verify failed" alone does not say which check */
+	vr = SSL_get_verify_result(c->ssl);
+	if (vr != X509_V_OK && (SSL_get_verify_mode(c->ssl) & SSL_VERIFY_PEER))
+		return seterr(c, "%s: %s (%s)", what, tmp,
+		    X509_verify_cert_error_string(vr));
+	return seterr(c, "%s: %s", what, tmp);
+}
+
+/* load_file - the whole of path in a new allocation */
+static unsigned char *
+load_file(const char *path, size_t *lenp)
+{
+	unsigned char	*data;
+	struct stat	 st;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
+		fatal("%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		fatal("%s: not a regular file", path);
+	data = xmalloc((size_t)st.st_size);
+	/* a file that shrinks under us is posted as it was read */
+	while (len < (size_t)st.st_size) {
+		n = read(fd, data + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fatal("%s: %s", path, strerror(errno));
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	*lenp = len;
+	return data;
+}
+
+/* build_request - header and body in one buffer: one write, one record */
+static void
+build_request(size_t i, const char *path, const char *authority,
+    const char *type, const unsigned char *body, size_t bodylen)
+{
+	char	 head[4096];
+	int	 n;
+
+	n = snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\nHost: %s\r\n"
+	    "Content-Type: %s\r\nContent-Length: %zu\r\n%s\r\n", path,
+	    authority, type, bodylen, g.keepalive ? "" :
+	    "Connection: close\r\n");
+	if (n < 0 || (size_t)n >= sizeof(head))
+		fatal("request header too long");
+	g.reqlen[i] = (size_t)n + bodylen;
+	g.req[i] = xmalloc(g.reqlen[i]);
+	memcpy(g.req[i], head, (size_t)n);
+	if (bodylen > 0)
+		memcpy(g.req[i] + n, body, bodylen);
+}
+
+/*
+ * parse_url - split URL into g.tls, g.host, port, authority and path.
+ * The strings returned through pointers are new allocations.
+ */
+static void
+parse_url(const char *url, int plain, char **portp, char **authp,
+    char **pathp)
+{
+	const char	*rest, *slash, *hend, *colon = NULL;
+	size_t		 alen;
+	char		*auth, *end;
+	unsigned long	 port;
+
+	if (strncasecmp(url, "https://", 8) == 0) {
+		g.tls = !plain;
+		rest = url + 8;
+		*portp = strdup("443");
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		g.tls = 0;
+		rest = url + 7;
+		*portp = strdup("80");
+	} else {
+		fprintf(stderr, "http_load: URL must be http:// or https://\n");
+		usage();
+	}
+	slash = rest + strcspn(rest, "/?#");
+	alen = (size_t)(slash - rest);
+	auth = xmalloc(alen + 1);
+	memcpy(auth, rest, alen);
+	auth[alen] = '\0';
+	if (alen == 0 || strchr(auth, '@') != NULL) {
+		fprintf(stderr, "http_load: bad host in URL \"%s\"\n", url);
+		usage();
+	}
+
+	/* [v6]:port, v4:port or name:port; the brackets stay in Host: */
+	if (auth[0] == '[') {
+		if ((hend = strchr(auth, ']')) == NULL ||
+		    (hend[1] != '\0' && hend[1] != ':')) {
+			fprintf(stderr, "http_load: bad IPv6 literal in URL\n");
+			usage();
+		}
+		g.host = strndup(auth + 1, (size_t)(hend - auth - 1));
+		if (hend[1] == ':')
+			colon = hend + 1;
+	} else {
+		colon = strchr(auth, ':');
+		g.host = colon ? strndup(auth, (size_t)(colon - auth)) :
+		    strdup(auth);
+	}
+	if (colon != NULL) {
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (colon[1] < '0' || colon[1] > '9' || *end != '\0' ||
+		    errno != 0 || port == 0 || port > 65535) {
+			fprintf(stderr, "http_load: bad port in URL\n");
+			usage();
+		}
+		free(*portp);
+		*portp = strdup(colon + 1);
+	}
+	if (g.host == NULL || *portp == NULL)
+		fatal("out of memory");
+	if (g.host[0] == '\0') {
+		fprintf(stderr, "http_load: empty host in URL\n");
+		usage();
+	}
+	*authp = auth;
+	/* a query without a path still needs the "/" of origin-form */
+	if (*slash == '/')
+		*pathp = strdup(slash);
+	else if (asprintf(pathp, "/%s", *slash == '?' ? slash : "") < 0)
+		*pathp = NULL;
+	if (*pathp == NULL)
+		fatal("out of memory");
+	(*pathp)[strcspn(*pathp, "#")] = '\0';
+}
+
+/* setup_tls - the one client context every connection is made from */
+static void
+setup_tls(const char *cacert)
+{
+	X509_VERIFY_PARAM	*param;
+	unsigned char		 addr[16];
+	char			 tmp[160];
+
+	g.host_is_ip = inet_pton(AF_INET, g.host, addr) == 1 ||
+	    inet_pton(AF_INET6, g.host, addr) == 1;
+	if (!g.tls)
+		return;
+	if ((g.ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		fatal("SSL_CTX_new failed");
+	SSL_CTX_set_min_proto_version(g.ctx, TLS1_2_VERSION);
+	/*
+	 * No resumption of any kind, so every new connection pays for a
+	 * full handshake.  Servers that close without close_notify are
+	 * common and harmless here: an EOF is an EOF.
+	 */
+	SSL_CTX_set_options(g.ctx, SSL_OP_NO_TICKET |
+	    SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_session_cache_mode(g.ctx, SSL_SESS_CACHE_OFF);
+	if (cacert == NULL) {
+		SSL_CTX_set_verify(g.ctx, SSL_VERIFY_NONE, NULL);
+		return;
+	}
+	if (SSL_CTX_load_verify_locations(g.ctx, cacert, NULL) != 1) {
+		ERR_error_string_n(ERR_peek_last_error(), tmp, sizeof(tmp));
+		fatal("%s: cannot load CA certificates: %s", cacert, tmp);
+	}
+	SSL_CTX_set_verify(g.ctx, SSL_VERIFY_PEER, NULL);
+	/* set on the context once, copied into every SSL */
+	param = SSL_CTX_get0_param(g.ctx);
+	if ((g.host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, g.host) :
+	    X509_VERIFY_PARAM_set1_host(param, g.host, 0)) != 1)
+		fatal("cannot set the name to verify");
+}
+
+/* conn_close - end the connection, politely unless TLS already failed */
+static void
+conn_close(struct conn *c)
+{
+	if (c->ssl != NULL) {
+		/* send close_notify, do not wait for the server's */
+		if (!c->broken)
+			(void)SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->broken = c->used = 0;
+	c->pos = c->len = 0;
+	ERR_clear_error();
+}
+
+/* tcp_connect - a connected socket with timeouts, or -1 with c->err */
+static int
+tcp_connect(struct conn *c)
+{
+	struct timeval	 tv = { IO_TIMEOUT, 0 };
+	struct addrinfo	*ai;
+	int		 fd, one = 1;
+
+	for (ai = g.ai; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd < 0) {
+			syserr(c, "socket");
+			continue;
+		}
+		/* SO_SNDTIMEO also bounds connect(2) on Linux */
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		/* requests are single writes: Nagle could only add delay */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+		while (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			if (errno == EINTR)
+				continue;
+			syserr(c, "connect");
+			close(fd);
+			fd = -1;
+			break;
+		}
+		if (fd >= 0)
+			return fd;
+	}
+	return -1;
+}
+
+/* conn_open - connect and, for https, handshake; -1 with c->err */
+static int
+conn_open(struct conn *c)
+{
+	int	 ret;
+
+	c->pos = c->len = 0;
+	c->broken = c->used = 0;
+	if ((c->fd = tcp_connect(c)) < 0)
+		return -1;
+	if (!g.tls)
+		return 0;
+	ERR_clear_error();
+	if ((c->ssl = SSL_new(g.ctx)) == NULL ||
+	    SSL_set_fd(c->ssl, c->fd) != 1) {
+		seterr(c, "SSL_new failed");
+		c->broken = 1;
+		conn_close(c);
+		return -1;
+	}
+	if (!g.host_is_ip)
+		(void)SSL_set_tlsext_host_name(c->ssl, g.host);
+	errno = 0;
+	if ((ret = SSL_connect(c->ssl)) != 1) {
+		sslerr(c, "TLS handshake", ret);
+		c->broken = 1;
+		conn_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* conn_write - all of buf, or -1 with c->err */
+static int
+conn_write(struct conn *c, const unsigned char *buf, size_t len)
+{
+	size_t	 done;
+	ssize_t	 n;
+	int	 ret;
+
+	if (c->ssl != NULL) {
+		ERR_clear_error();
+		errno = 0;
+		if (len == 0)
+			return 0;
+		if ((ret = SSL_write_ex(c->ssl, buf, len, &done)) != 1)
+			return sslerr(c, "write", ret);
+		return 0;
+	}
+	for (done = 0; done < len; done += (size_t)n) {
+		/* MSG_NOSIGNAL: a closed peer is an error, not a signal */
+		n = send(c->fd, buf + done, len - done, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			n = 0;
+		else if (n < 0)
+			return syserr(c, "write");
+	}
+	return 0;
+}
+
+/* conn_fill - refill an empty buffer: >0 bytes, 0 at EOF, -1 on error */
+static int
+conn_fill(struct conn *c)
+{
+	size_t	 got;
+	ssize_t	 n;
+	int	 ret;
+
+	if (c->pos < c->len)
+		return (int)(c->len - c->pos);
+	c->pos = c->len = 0;
+	if (c->ssl != NULL) {
+		ERR_clear_error();
+		errno = 0;
+		if ((ret = SSL_read_ex(c->ssl, c->buf, sizeof(c->buf),
+		    &got)) == 1) {
+			c->len = got;
+			return (int)got;
+		}
+		if (SSL_get_error(c->ssl, ret) == SSL_ERROR_ZERO_RETURN)
+			return 0;
+		return sslerr(c, "read", ret);
+	}
+	do
+		n = recv(c->fd, c->buf, sizeof(c->buf), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return syserr(c, "read");
+	c->len = (size_t)n;
+	return (int)n;
+}
+
+/* conn_getline - one CRLF or LF terminated line, without its end */
+static int
+conn_getline(struct conn *c, char *line, size_t size)
+{
+	size_t	 n = 0;
+	int	 ret;
+
+	for (;;) {
+		if ((ret = conn_fill(c)) < 0)
+			return -1;
+		if (ret == 0)
+			return seterr(c, "connection closed %s",
+			    n ? "within a line" : "before the answer was "
+			    "complete");
+		while (c->pos < c->len) {
+			char	 ch = (char)c->buf[c->pos++];
+
+			if (ch == '\n') {
+				if (n > 0 && line[n - 1] == '\r')
+					n--;
+				line[n] = '\0';
+				return 0;
+			}
+			if (n + 1 >= size)
+				return seterr(c, "answer line longer than %zu "
+				    "bytes", size);
+			line[n++] = ch;
+		}
+	}
+}
+
+/* conn_skip - discard exactly len bytes of body */
+static int
+conn_skip(struct conn *c, uintmax_t len)
+{
+	size_t	 n;
+	int	 ret;
+
+	while (len > 0) {
+		if ((ret = conn_fill(c)) < 0)
+			return -1;
+		if (ret == 0)
+			return seterr(c, "connection closed within the body");
+		n = c->len - c->pos;
+		if (n > len)
+			n = (size_t)len;
+		c->pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* conn_drain - discard everything up to the server's close */
+static int
+conn_drain(struct conn *c)
+{
+	int	 ret;
+
+	while ((ret = conn_fill(c)) > 0)
+		c->pos = c->len;
+	return ret;
+}
+
+/* header_value - the value of "Name: value" when the name matches */
+static const char *
+header_value(const char *line, const char *name)
+{
+	size_t	 n = strlen(name);
+
+	if (strncasecmp(line, name, n) != 0 || line[n] != ':')
+		return NULL;
+	line += n + 1;
+	return line + strspn(line, " \t");
+}
+
+/* isdigit_ - an ASCII digit, whatever the locale and the sign of char */
+static int
+isdigit_(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* has_token - 1 when the comma-separated list holds token (any case) */
+static int
+has_token(const char *list, const char *token)
+{
+	size_t	 n = strlen(token), len;
+
+	while (*list != '\0') {
+		list += strspn(list, " \t,");
+		len = strcspn(list, " \t,;");
+		if (len == n && strncasecmp(list, token, n) == 0)
+			return 1;
+		list += strcspn(list, ",");
+	}
+	return 0;
+}
+
+/* read_chunked - a chunked body and its trailer */
+static int
+read_chunked(struct conn *c, char *line, size_t size)
+{
+	uintmax_t	 len;
+	char		*end;
+
+	for (;;) {
+		if (conn_getline(c, line, size) < 0)
+			return -1;
+		errno = 0;
+		len = strtoumax(line, &end, 16);
+		if (end == line || errno != 0 ||
+		    (*end != '\0' && *end != ';' && *end != ' ' && *end != '\t'))
+			return seterr(c, "bad chunk size \"%.40s\"", line);
+		if (len == 0)
+			break;
+		if (conn_skip(c, len) < 0 || conn_getline(c, line, size) < 0)
+			return -1;
+		if (line[0] != '\0')
+			return seterr(c, "no CRLF after chunk data");
+	}
+	/* trailer fields up to the empty line */
+	do
+		if (conn_getline(c, line, size) < 0)
+			return -1;
+	while (line[0] != '\0');
+	return 0;
+}
+
+/*
+ * read_answer - one complete answer: its status (100..999), or 0 with
+ * c->err.  *closing is set when the connection cannot carry another
+ * request; *started when any byte of the answer arrived.
+ */
+static int
+read_answer(struct conn *c, int *closing, int *started)
+{
+	char		 line[MAX_LINE], *end;
+	const char	*v;
+	uintmax_t	 clen = 0;
+	int		 status, minor, have_clen, chunked, te;
+
+	*started = 0;
+	for (;;) {
+		*closing = 0;
+		if (conn_fill(c) <= 0) {
+			if (c->err[0] == '\0')
+				seterr(c, "connection closed before an answer");
+			return 0;
+		}
+		*started = 1;
+		if (conn_getline(c, line, sizeof(line)) < 0)
+			return 0;
+		if (strncmp(line, "HTTP/1.", 7) != 0 || !isdigit_(line[7]) ||
+		    line[8] != ' ' || line[9] < '1' || line[9] > '9' ||
+		    !isdigit_(line[10]) || !isdigit_(line[11]) ||
+		    (line[12] != ' ' && line[12] != '\0')) {
+			seterr(c, "bad status line \"%.60s\"", line);
+			return 0;
+		}
+		status = atoi(line + 9);
+		minor = line[7] - '0';
+		/* HTTP/1.0 closes unless it says keep-alive */
+		*closing = minor == 0;
+		have_clen = chunked = te = 0;
+		for (;;) {
+			if (conn_getline(c, line, sizeof(line)) < 0)
+				return 0;
+			if (line[0] == '\0')
+				break;
+			if ((v = header_value(line, "Content-Length")) != NULL) {
+				errno = 0;
+				clen = strtoumax(v, &end, 10);
+				if (*v < '0' || *v > '9' || errno != 0 ||
+				    *(end + strspn(end, " \t")) != '\0') {
+					seterr(c, "bad Content-Length \"%.40s\"",
+					    v);
+					return 0;
+				}
+				have_clen = 1;
+			} else if ((v = header_value(line,
+			    "Transfer-Encoding")) != NULL) {
+				te = 1;
+				chunked = has_token(v, "chunked");
+			} else if ((v = header_value(line, "Connection")) !=
+			    NULL) {
+				if (has_token(v, "close"))
+					*closing = 1;
+				else if (has_token(v, "keep-alive"))
+					*closing = 0;
+			}
+		}
+		/* interim answers (100 Continue) precede the real one */
+		if (status >= 100 && status < 200) {
+			if (status == 101) {
+				seterr(c, "unexpected 101 Switching Protocols");
+				return 0;
+			}
+			continue;
+		}
+		break;
+	}
+
+	/* the body, framed as RFC 9112 section 6.3 says */
+	if (status == 204 || status == 304)
+		return status;
+	if (chunked) {
+		if (read_chunked(c, line, sizeof(line)) < 0)
+			return 0;
+	} else if (te || !have_clen) {
+		*closing = 1;
+		if (conn_drain(c) < 0)
+			return 0;
+	} else if (conn_skip(c, clen) < 0)
+		return 0;
+	return status;
+}
+
+/*
+ * await_close - in close mode, let the server close first: then its
+ * side holds TIME_WAIT, as with real senders, and its close is part of
+ * what is measured.  A server that keeps the connection open anyway is
+ * given CLOSE_WAIT_MS before we close it ourselves.
+ */
+static void
+await_close(struct conn *c)
+{
+	struct pollfd	 pfd = { .fd = c->fd, .events = POLLIN };
+	int		 i;
+
+	for (i = 0; i < 16; i++) {
+		if (c->pos == c->len &&
+		    (c->ssl == NULL || SSL_pending(c->ssl) == 0) &&
+		    poll(&pfd, 1, CLOSE_WAIT_MS) <= 0)
+			return;
+		if (conn_fill(c) <= 0)
+			return;
+		c->pos = c->len;
+	}
+}
+
+/* report_error - describe the first MAX_ERRORS failures on stderr */
+static void
+report_error(unsigned long i, const struct conn *c)
+{
+	if (atomic_fetch_add(&nerrors, 1) < MAX_ERRORS)
+		fprintf(stderr, "http_load: request %lu: %s\n", i, c->err);
+}
+
+/* post - make request i: its answer's status, or 0 */
+static int
+post(struct conn *c, unsigned long i)
+{
+	size_t	 k = i % g.nreq;
+	int	 status, closing = 0, started, reused, attempt;
+
+	for (attempt = 0; ; attempt++) {
+		c->err[0] = '\0';
+		if (c->fd < 0 && conn_open(c) < 0)
+			break;
+		reused = c->used;
+		if (conn_write(c, g.req[k], g.reqlen[k]) < 0)
+			status = 0, started = 0;
+		else
+			status = read_answer(c, &closing, &started);
+		if (status == 0) {
+			conn_close(c);
+			/* how an idle keep-alive close looks: once more */
+			if (reused && !started && attempt == 0)
+				continue;
+			break;
+		}
+		if (!g.keepalive) {
+			await_close(c);
+			conn_close(c);
+		} else if (closing)
+			conn_close(c);
+		else
+			c->used = 1;
+		return status;
+	}
+	report_error(i, c);
+	return 0;
+}
+
+/* worker - claim request numbers until none are left */
+static void *
+worker(void *arg)
+{
+	struct worker	*w = arg;
+	struct conn	*c = xmalloc(sizeof(*c));
+	unsigned long	 i;
+
+	c->fd = -1;
+	c->ssl = NULL;
+	c->pos = c->len = 0;
+	c->broken = c->used = 0;
+	while ((i = atomic_fetch_add(&next_index, 1)) < g.total)
+		w->count[post(c, i)]++;
+	conn_close(c);
+	free(c);
+	return NULL;
+}
+
+/* now - monotonic seconds */
+static double
+now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "plain", no_argument, NULL, 'P' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "type", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*cacert = NULL, *type = "application/tlsrpt+gzip";
+	char		*port, *authority, *path;
+	struct worker	*w;
+	struct addrinfo	 hints;
+	unsigned long	 conc = 8, total = 0, sum[NSTATUS], ok = 0, nthreads, t;
+	unsigned char	*body;
+	size_t		 bodylen, k;
+	double		 t0, secs;
+	int		 ch, plain = 0, err, s;
+
+	while ((ch = getopt_long(argc, argv, "kc:n:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'k':
+			g.keepalive = 1;
+			break;
+		case 'c':
+			conc = number(optarg, 100000);
+			break;
+		case 'n':
+			total = number(optarg, ULONG_MAX / 2);
+			break;
+		case 'P':
+			plain = 1;
+			break;
+		case 'C':
+			cacert = optarg;
+			break;
+		case 'T':
+			/* it goes into a header line verbatim */
+			if (optarg[0] == '\0' || strpbrk(optarg, "\r\n")) {
+				fprintf(stderr, "http_load: bad --type\n");
+				usage();
+			}
+			type = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 2)
+		usage();
+
+	parse_url(argv[0], plain, &port, &authority, &path);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	/* resolved once: name lookup is not what is being measured */
+	if ((err = getaddrinfo(g.host, port, &hints, &g.ai)) != 0)
+		fatal("%s: %s", g.host, gai_strerror(err));
+	setup_tls(cacert);
+
+	g.nreq = (size_t)(argc - 1);
+	g.req = xmalloc(g.nreq * sizeof(*g.req));
+	g.reqlen = xmalloc(g.nreq * sizeof(*g.reqlen));
+	for (k = 0; k < g.nreq; k++) {
+		body = load_file(argv[k + 1], &bodylen);
+		build_request(k, path, authority, type, body, bodylen);
+		free(body);
+	}
+	g.total = total ? total : g.nreq;
+
+	/* a server that resets under TLS must not kill us with SIGPIPE */
+	signal(SIGPIPE, SIG_IGN);
+
+	nthreads = conc < g.total ? conc : g.total;
+	w = calloc(nthreads, sizeof(*w));
+	if (w == NULL)
+		fatal("out of memory");
+	t0 = now();
+	for (t = 0; t < nthreads; t++)
+		if ((err = pthread_create(&w[t].tid, NULL, worker, &w[t])) != 0)
+			fatal("pthread_create: %s", strerror(err));
+	for (t = 0; t < nthreads; t++)
+		pthread_join(w[t].tid, NULL);
+	secs = now() - t0;
+
+	memset(sum, 0, sizeof(sum));
+	for (t = 0; t < nthreads; t++)
+		for (s = 0; s < NSTATUS; s++)
+			sum[s] += w[t].count[s];
+	for (s = 200; s < 300; s++)
+		ok += sum[s];
+	printf("requests: %lu ok: %lu seconds: %.6f rate: %.1f/s\n", g.total,
+	    ok, secs, secs > 0 ? (double)g.total / secs : 0.0);
+	for (s = 0; s < NSTATUS; s++)
+		if (sum[s] > 0)
+			printf("status %d: %lu\n", s, sum[s]);
+	if (atomic_load(&nerrors) > MAX_ERRORS)
+		fprintf(stderr, "http_load: %u more errors not shown\n",
+		    atomic_load(&nerrors) - MAX_ERRORS);
+
+	for (k = 0; k < g.nreq; k++)
+		free(g.req[k]);
+	free(g.req);
+	free(g.reqlen);
+	free(w);
+	free(port);
+	free(authority);
+	free(path);
+	free(g.host);
+	freeaddrinfo(g.ai);
+	SSL_CTX_free(g.ctx);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return 1;
+	return sum[0] > 0 ? 1 : 0;
+}

@@ -1,0 +1,167 @@
+#!/bin/bash
+# http.sh - "tlsrpt serve" over real TLS (curl) against a real PostgreSQL
+#
+#   bash tests/http.sh BINARY PGDIR DBPREFIX
+#
+# Makes a throwaway CA and server certificate (openssl), runs the server
+# on a free port of 127.0.0.1, and checks answers, rows, the spool while
+# PostgreSQL is stopped, concurrency and idle-connection limits.  Ends
+# with "N passed, N failed".
+set -u
+BIN=$(realpath "$1") PGDIR=$2 P=$3
+cd "$(dirname "$0")/.." || exit 1
+. tests/pg.sh
+CORPUS=${TLSRPT_CORPUS:?}
+T=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	pg_start "$PGDIR" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+pass=0 fail=0
+check() {
+	if [ "$2" == "$3" ]; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); printf 'FAIL %s:\n  got:  %s\n  want: %s\n' "$1" "$2" "$3"; fi
+}
+check_has() {
+	case "$2" in *"$3"*) pass=$((pass + 1)) ;;
+	*) fail=$((fail + 1)); printf 'FAIL %s: "%s" not in:\n%s\n' "$1" "$3" "$2" ;; esac
+}
+
+# --- a CA and a server certificate for localhost / 127.0.0.1 -------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/ca.key" -out "$T/ca.pem" -days 2 -subj /CN=tlsrpt-test-ca \
+    2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/server.key" -out "$T/server.csr" -subj /CN=localhost 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$T/san.ext"
+openssl x509 -req -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+    -CAcreateserial -days 2 -extfile "$T/san.ext" -out "$T/server.pem" 2>/dev/null
+
+pg_createdb "$PGDIR" "${P}_http" >/dev/null
+DB=$(pg_conninfo "$PGDIR" "${P}_http")
+sql() { psql -XAtq "$DB" -c "$1"; }
+"$BIN" --db "$DB" db migrate >/dev/null
+
+# start_server NAME EXTRA_CONF - run serve, set URL and SPID
+start_server() {
+	{ printf 'database = %s\ndomains = example.com, example.net, random.net, josh.scot\n' "$DB"
+	  printf 'domains = foo-bar.io, domain.de, krvtz.net, karlsen.fr, fastmaildmarc.com\n'
+	  printf 'listen = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\n' "$T/server.pem" "$T/server.key"
+	  printf 'spool_dir = %s/spool-%s\nreport_path = /tlsrpt\nreport_path = /v1/report\n' "$T" "$1"
+	  printf 'max_body_bytes = 64K\nmax_report_bytes = 1M\nthreads = 4\n'
+	  printf '%b' "$2"; } >"$T/$1.conf"
+	"$BIN" -c "$T/$1.conf" serve 2>"$T/$1.log" &
+	SPID=$!; pids+=("$SPID")
+	for _ in $(seq 100); do
+		PORT=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "$T/$1.log")
+		[ -n "$PORT" ] && break; sleep 0.1
+	done
+	URL=https://localhost:$PORT/tlsrpt
+}
+# post FILE [CURL_ARGS] - print the status code
+post() {
+	f=$1; shift
+	curl -s -o "$T/body" -w '%{http_code}' --cacert "$T/ca.pem" \
+	    --resolve "localhost:$PORT:127.0.0.1" -H 'Content-Type: application/tlsrpt+gzip' --data-binary @"$f" "$@" "${U:-$URL}"
+}
+
+start_server main 'max_connections_per_ip = 8\nrate_limit_per_minute = 100000\n'
+check "serve: started and listening" "$([ -n "$PORT" ] && echo yes)" yes
+
+# --- every real report over HTTPS ---------------------------------------
+codes=""
+while IFS=$'\t' read -r file _ _ _ _ _ form _; do
+	case $form in json|gz) codes="$codes $(post "$CORPUS/$file")" ;; esac
+done <"$CORPUS/MANIFEST.tsv"
+check "corpus over HTTPS: 16 stored, 1 duplicate" \
+    "$(tr ' ' '\n' <<<"$codes" | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 1 200; 16 201;"
+check "corpus over HTTPS: rows" "$(sql "SELECT count(*) FROM report WHERE transport = 'https'")" 16
+check "corpus over HTTPS: client recorded" "$(sql "SELECT DISTINCT source FROM report")" 127.0.0.1
+f1=tests/fixtures/summary/r1-google-example.com.json
+check "POST: 201 stored" "$(post $f1)" 201
+check "POST again: 200 duplicate" "$(post $f1)" 200
+check_has "POST again: body says duplicate" "$(cat "$T/body")" duplicate
+check "POST foreign: 202" "$(post tests/fixtures/summary/r6-foreign.json)" 202
+check "second report_path" "$(U=https://localhost:$PORT/v1/report post tests/fixtures/summary/r2-microsoft-tie.json)" 201
+gzip -c tests/fixtures/summary/r3-microsoft-tlsa-larger.json >"$T/r3.gz"
+check "mislabelled gzip (text/plain): sniffed, 201" "$(post "$T/r3.gz" -H 'Content-Type: text/plain')" 201
+check "no Content-Type JSON: 201" "$(post tests/fixtures/summary/r4-postfix-split-sts.json -H 'Content-Type:')" 201
+
+# --- errors --------------------------------------------------------------
+sed 's/"total-successful-session-count":100/"total-successful-session-count":-100/' $f1 >"$T/negative.json"
+check "invalid report: 400" "$(post "$T/negative.json")" 400
+check_has "invalid report: reason in the body" "$(cat "$T/body")" "total-successful-session-count"
+check "invalid report: body kept in quarantine" "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%total-successful-session-count%' AND source = '127.0.0.1'")" 1
+head -c 100 "$T/r3.gz" >"$T/trunc.gz"
+check "truncated gzip: 400" "$(post "$T/trunc.gz")" 400
+printf 'hello' >"$T/hello.txt"
+check "neither gzip nor JSON: 415" "$(post "$T/hello.txt")" 415
+c() { curl -s --cacert "$T/ca.pem" --resolve "localhost:$PORT:127.0.0.1" "$@"; }
+check "GET: 405" "$(c -o /dev/null -w '%{http_code}' "$URL")" 405
+check_has "405 names POST" "$(c -D - -o /dev/null -X PUT "$URL")" "Allow: POST"
+check "other path: 404" "$(U=https://localhost:$PORT/other post $f1)" 404
+check "GET other path: 404" "$(c -o /dev/null -w '%{http_code}' "https://localhost:$PORT/")" 404
+head -c 70000 /dev/urandom >"$T/big.bin"
+check "body over max_body_bytes (Content-Length): 413" "$(post "$T/big.bin")" 413
+check "body over max_body_bytes (chunked): 413" "$(post "$T/big.bin" -H 'Transfer-Encoding: chunked')" 413
+head -c 4000000 /dev/zero | gzip -c >"$T/bomb.gz"
+check "inflates past max_report_bytes: 413" "$(post "$T/bomb.gz")" 413
+check_has "log: one line per request" "$(cat "$T/main.log")" 'client=127.0.0.1 status=201 org="Google Inc." report-id="2026-03-01T00:00:00Z_example.com" verdict=stored'
+
+# --- concurrency ---------------------------------------------------------
+mkdir -p "$T/many"
+for i in $(seq 100); do sed "s/_example.com\"/_c$i.example.com\"/" $f1 >"$T/many/$i.json"; done
+bg=()
+for i in $(seq 100); do post "$T/many/$i.json" -o /dev/null >"$T/many/$i.code" & bg+=($!); done
+wait "${bg[@]}"
+check "100 concurrent distinct posts: all 201" "$(cat "$T"/many/*.code | sort | uniq -c | tr -s ' ')" " 100 201"
+check "100 concurrent distinct posts: 100 rows" "$(sql "SELECT count(*) FROM report WHERE report_id LIKE '%_c%.example.com'")" 100
+sed 's/_example.com"/_same.example.com"/' $f1 >"$T/same.json"
+bg=()
+for i in $(seq 50); do post "$T/same.json" -o /dev/null >"$T/many/same$i.code" & bg+=($!); done
+wait "${bg[@]}"
+check "same report 50 times at once: one 201, 49 200" "$(cat "$T"/many/same*.code | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 49 200; 1 201;"
+check "same report 50 times at once: one row" "$(sql "SELECT count(*) FROM report WHERE report_id LIKE '%_same.example.com'")" 1
+
+# --- idle connections do not starve others ---------------------------------
+for i in $(seq 8); do exec {fd}<>/dev/tcp/127.0.0.1/"$PORT"; idle+=("$fd"); done
+t0=$(date +%s)
+code=$(post tests/fixtures/summary/r5-no-domain-from-report-id.json --interface 127.0.0.2 --max-time 20 -o /dev/null)
+check "8 idle connections from 127.0.0.1: POST from 127.0.0.2 answered" "$code" 201
+check "  ... within 5 seconds" "$(( $(date +%s) - t0 < 5 ))" 1
+check "over max_connections_per_ip from 127.0.0.1: refused" \
+    "$(c -o /dev/null -w '%{http_code}' --max-time 10 --data-binary @$f1 "$URL")" 000
+for fd in "${idle[@]}"; do exec {fd}>&-; done
+
+# --- PostgreSQL stopped: spooled, answered 201, stored once when back -----
+pg_stop "$PGDIR"
+codes=""
+for i in 1 2 3 4 5; do sed "s/_example.com\"/_down$i.example.com\"/" $f1 >"$T/down$i.json"; codes="$codes $(post "$T/down$i.json" -o /dev/null)"; done
+codes="$codes $(post "$T/down1.json" -o /dev/null)"
+check "database down: all answered 201 from the spool" "$codes" " 201 201 201 201 201 201"
+check "database down: 6 entries spooled" "$(ls "$T/spool-main/new" | wc -l)" 6
+check "database down: invalid body spooled too (400)" "$(post "$T/negative.json" -o /dev/null)" 400
+pg_start "$PGDIR"
+for _ in $(seq 100); do [ "$(ls "$T/spool-main/new" | wc -l)" = 0 ] && break; sleep 0.2; done
+check "database back: spool drained" "$(ls "$T/spool-main/new" | wc -l)" 0
+check "database back: each report once" "$(sql "SELECT count(*) || '/' || count(DISTINCT report_id) FROM report WHERE report_id LIKE '%_down%'")" "5/5"
+rm -rf "$T/spool-main"
+pg_stop "$PGDIR"
+check "database down and spool gone: 503" "$(post "$T/many/1.json" -D "$T/headers" -o /dev/null)" 503
+check_has "503 says Retry-After: 300" "$(cat "$T/headers")" "Retry-After: 300"
+pg_start "$PGDIR"
+
+# --- SIGTERM: stop accepting, finish, exit 0 ------------------------------
+kill -TERM "$SPID"; wait "$SPID"; check "SIGTERM: exit 0" "$?" 0
+
+# --- rate limit ----------------------------------------------------------
+start_server rl 'rate_limit_per_minute = 3\n'
+codes=""; for i in 1 2 3 4; do codes="$codes $(post $f1 -o /dev/null)"; done
+check "rate limit 3/min: fourth request 429" "$codes" " 200 200 200 429"
+kill -TERM "$SPID"; wait "$SPID"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
