@@ -23,17 +23,17 @@ CPPFLAGS = -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib -Iingest -Istore -Irender \
 	   -I$(PG_INC)
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2
-LDLIBS	 = -lpq -ljansson -lz -lcrypto
+LDLIBS	 = -lmicrohttpd -lpq -ljansson -lz -lcrypto -lpthread
 
 # Debian 12 packages the build, the tests and "make run" need.
 DEB_PKGS = gcc make libc6-dev pkg-config libjansson-dev zlib1g-dev \
 	   libpq-dev libssl-dev postgresql postgresql-client curl openssl \
-	   ca-certificates
+	   ca-certificates libmicrohttpd-dev
 
 B	?= build
 SRC_LIB	 = lib/xmalloc.c lib/buf.c lib/util.c lib/log.c lib/conf.c
-SRC_ING	 = ingest/gunzip.c ingest/report.c ingest/ingest_file.c
-SRC_STO	 = store/store.c store/store_cmd.c
+SRC_ING	 = ingest/gunzip.c ingest/report.c ingest/ingest_file.c ingest/http.c
+SRC_STO	 = store/store.c store/store_cmd.c store/spool.c
 SRC_REN	 = render/summary.c
 SRCS	 = $(SRC_LIB) $(SRC_ING) $(SRC_STO) $(SRC_REN)
 OBJS	 = $(SRCS:%.c=$(B)/%.o) $(B)/migrations.o

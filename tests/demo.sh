@@ -9,8 +9,13 @@
 # run as root, under /var/tmp/tlsrpt-run/<checkout>/ (owned by the postgres
 # user, since PostgreSQL refuses to run as root and a /root checkout is
 # closed to other users); var/pg then points there.  A second run reuses
-# the cluster and the reports come back as duplicates.  "make stop" stops
-# the private cluster.
+# the cluster and the reports come back as duplicates.
+#
+# It then serves https://localhost:8443/tlsrpt (TLSRPT_PORT) with a
+# self-signed certificate made under var/tls, posts the example reports to
+# it with curl, prints the summary and keeps serving until Ctrl-C, which
+# stops the server and the private cluster.  TLSRPT_RUN_ONCE=1 stops
+# right after the summary (for scripts).
 set -eu
 BIN=$1
 cd "$(dirname "$0")/.."
@@ -33,20 +38,63 @@ else
 	else
 		PGDIR=$(pwd)/var/pg
 	fi
-	echo "private PostgreSQL cluster: $PGDIR (stop it with: make stop)"
+	echo "private PostgreSQL cluster: $PGDIR"
 	pg_start "$PGDIR"
 	pg_createdb "$PGDIR" tlsrpt >/dev/null
 	DB=$(pg_conninfo "$PGDIR" tlsrpt)
 fi
-printf '# written by make run\ndatabase = %s\ndomains = example.com, example.net\n' \
-    "$DB" >"$CONF"
+# A self-signed certificate for localhost, made once.
+mkdir -p var/tls
+if [ ! -f var/tls/cert.pem ]; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout var/tls/key.pem -out var/tls/cert.pem -days 825 \
+	    -subj /CN=localhost \
+	    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+fi
+PORT=${TLSRPT_PORT:-8443}
+URL=https://localhost:$PORT/tlsrpt
+cat >"$CONF" <<CONF
+# written by make run
+database = $DB
+domains = example.com, example.net
+listen = 127.0.0.1:$PORT
+tls_cert = $(pwd)/var/tls/cert.pem
+tls_key = $(pwd)/var/tls/key.pem
+spool_dir = $(pwd)/var/spool
+CONF
 
 "$BIN" -c "$CONF" db migrate
+
+# Ctrl-C stops the server (it gets the SIGINT too) and the private cluster.
+SPID=
+stop() {
+	trap - INT TERM EXIT
+	[ -n "$SPID" ] && kill -TERM "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	[ -n "${PGDIR:-}" ] && pg_stop "$PGDIR" && echo "stopped the private PostgreSQL"
+	exit 0
+}
+trap stop INT TERM EXIT
+"$BIN" -c "$CONF" serve 2>var/serve.log &
+SPID=$!
+for _ in $(seq 50); do
+	grep -q 'listening on' var/serve.log 2>/dev/null && break
+	kill -0 "$SPID" 2>/dev/null || { cat var/serve.log; exit 1; }
+	sleep 0.1
+done
+
 echo
-echo "ingesting the example reports (etc/examples/):"
-"$BIN" -c "$CONF" ingest etc/examples/*.json* | sed 's|etc/examples/||'
+echo "posting the example reports (etc/examples/) to $URL:"
+for f in etc/examples/*.json*; do
+	code=$(curl -s -o var/answer -w '%{http_code}' --cacert var/tls/cert.pem \
+	    -H 'Content-Type: application/tlsrpt+gzip' --data-binary @"$f" "$URL")
+	printf '  %s %s: %s\n' "$code" "$(head -n 1 var/answer)" "${f#etc/examples/}"
+done
 echo
 "$BIN" -c "$CONF" summary
 echo
-echo "The same as JSON or CSV:  $BIN -c $CONF summary --format json"
-echo "Your own reports:         $BIN -c $CONF ingest FILE..."
+echo "Serving $URL  (certificate: var/tls/cert.pem; log: var/serve.log)"
+echo "  post a report:  curl --cacert var/tls/cert.pem --data-binary @REPORT.json.gz $URL"
+echo "  the summary:    $BIN -c $CONF summary --format json"
+[ -n "${TLSRPT_RUN_ONCE:-}" ] && stop
+echo "Ctrl-C stops the server${PGDIR:+ and the private PostgreSQL}."
+wait "$SPID"
