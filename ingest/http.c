@@ -50,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -447,15 +448,28 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		}
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL) {
-			len = strtoull(cl, &end, 10);
-			if (len > s->conf->max_body_bytes) {
-				/* Decided before reading: MHD closes the
-				 * connection after this answer. */
+		if (cl != NULL &&
+		    (len = strtoull(cl, &end, 10)) > s->conf->max_body_bytes) {
+			/*
+			 * Decided from Content-Length, before reading.  An
+			 * answer queued now makes MHD close the connection
+			 * while the client is still sending, and the client
+			 * then often sees a reset instead of the 413.  So
+			 * answer at once only when the client waits for it
+			 * (Expect: 100-continue) or the body is absurd; else
+			 * read and discard the body (bounded by
+			 * timeout_seconds) and answer 413 after it.
+			 */
+			const char *ex = MHD_lookup_connection_value(c,
+			    MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+
+			if ((ex != NULL && strcasecmp(ex, "100-continue") ==
+			    0) || len / 16 > s->conf->max_body_bytes) {
 				log_request(&tmp, 413, NULL, "too-large");
 				return reply(c, MHD_HTTP_CONTENT_TOO_LARGE,
 				    "report body too large", NULL, NULL);
 			}
+			tmp.too_large = 1;
 		}
 		rq = xmalloc(sizeof *rq);
 		*rq = tmp;

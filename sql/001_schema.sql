@@ -104,7 +104,46 @@ CREATE TABLE failure_detail (
 	failed_session_count	bigint NOT NULL CHECK (failed_session_count >= 0),
 	additional_information	text,			-- never dereferenced (R28)
 	failure_reason_code	text,			-- at most 4 KiB (R31)
-	PRIMARY KEY (report_id, policy_idx, idx),
-	FOREIGN KEY (report_id, policy_idx) REFERENCES policy (report_id, idx)
-	    ON DELETE CASCADE
+	PRIMARY KEY (report_id, policy_idx, idx)
 );
+
+-- failure_detail (report_id, policy_idx) belongs to policy (report_id,
+-- idx), with ON DELETE CASCADE semantics, enforced by the two statement
+-- triggers below instead of a FOREIGN KEY.  Why: a foreign key checks
+-- every inserted row on its own (one SPI query and a row lock per row);
+-- with about ten details per report that alone cost a third of
+-- store_batch()'s time (7,900 against 11,800 reports/s in batches of
+-- 1,000 on two cores).  The insert check here runs once per statement
+-- over all new rows.  It takes no lock on the policy rows: store_batch()
+-- writes both in one transaction, so no one else can see, let alone
+-- delete, those policies before the details exist.  TRUNCATE policy does
+-- not reach failure_detail: truncate both.
+CREATE FUNCTION failure_detail_has_policy() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM new_rows n WHERE NOT EXISTS (
+	    SELECT 1 FROM policy p
+	    WHERE p.report_id = n.report_id AND p.idx = n.policy_idx)) THEN
+		RAISE EXCEPTION 'failure_detail row without its policy row'
+		    USING ERRCODE = 'foreign_key_violation';
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER failure_detail_has_policy AFTER INSERT ON failure_detail
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION failure_detail_has_policy();
+
+CREATE FUNCTION policy_delete_details() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM failure_detail f USING old_rows o
+	    WHERE f.report_id = o.report_id AND f.policy_idx = o.idx;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER policy_delete_details AFTER DELETE ON policy
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION policy_delete_details();

@@ -11,8 +11,8 @@
 #	shell's glob order), version = the number before the first "_".
 #	Each file becomes one C string literal, byte for byte: backslash,
 #	double quote, tab, CR and "?" (trigraphs are on with -std=c11) are
-#	escaped; any other control character is refused.  POSIX sh and awk
-#	only (no xxd).
+#	escaped; any other control character is refused; a missing final
+#	newline is added.  POSIX sh and awk only (no xxd).
 #
 # DIAGNOSTICS
 #	Exit 1 with a message on stderr, and nothing on stdout, when a file

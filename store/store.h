@@ -84,6 +84,19 @@ int	store_reparse(struct store *, size_t max_json, char *const *domains,
 	    size_t n_domains, size_t *reparsed, size_t *failed,
 	    char *err, size_t errlen);
 
+/*
+ * store_quarantine - keep the raw bytes of a report we could not accept
+ * (answered 400, or no longer parsing), with the reason, so that a parser
+ * fix can recover it with "tlsrpt reparse".  The same bytes (sha256) are
+ * kept once.  The table is bounded: after the insert, the oldest rows are
+ * dropped until all raw bytes together fit max_bytes.  Returns 0, or -1
+ * with err (*temp = 1 when the database is unreachable).
+ */
+int	store_quarantine(struct store *, const char *transport,
+	    const char *source, const char *reason, const unsigned char *raw,
+	    size_t rawlen, size_t max_bytes, int *temp, char *err,
+	    size_t errlen);
+
 /* Summary (see render/summary.h for the output) */
 struct summary_query {
 	const char	*domain;	/* only this domain (exact), or NULL */

@@ -48,7 +48,7 @@ sql() { psql -XAtq "$DB" -c "$1"; }
 # start_server NAME EXTRA_CONF - run serve, set URL and SPID
 start_server() {
 	{ printf 'database = %s\ndomains = example.com, example.net, random.net, josh.scot\n' "$DB"
-	  printf 'domains = foo-bar.io, domain.de, krvtz.net, karlsen.fr, fastmaildmarc.com\n'
+	  printf 'domains = foo-bar.io, domain.de, krvtz.net, karlsen.fr, fastmaildmarc.com, server.com, xxxxxxxx.xx\n'
 	  printf 'listen = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\n' "$T/server.pem" "$T/server.key"
 	  printf 'spool_dir = %s/spool-%s\nreport_path = /tlsrpt\nreport_path = /v1/report\n' "$T" "$1"
 	  printf 'max_body_bytes = 64K\nmax_report_bytes = 1M\nthreads = 4\n'
@@ -64,20 +64,21 @@ start_server() {
 # post FILE [CURL_ARGS] - print the status code
 post() {
 	f=$1; shift
-	curl -s -o "$T/body" -w '%{http_code}' --cacert "$T/ca.pem" \
+	curl -s -o "$T/body" -w '%{http_code}\n' --cacert "$T/ca.pem" \
 	    --resolve "localhost:$PORT:127.0.0.1" -H 'Content-Type: application/tlsrpt+gzip' --data-binary @"$f" "$@" "${U:-$URL}"
 }
 
-start_server main 'max_connections_per_ip = 8\nrate_limit_per_minute = 100000\n'
+start_server main 'max_connections_per_ip = 200\nrate_limit_per_minute = 100000\n'
 check "serve: started and listening" "$([ -n "$PORT" ] && echo yes)" yes
 
 # --- every real report over HTTPS ---------------------------------------
-codes=""
+# tally CODES... - "N code; ..." counts, for comparing sets of answers
+tally() { printf '%s\n' "$@" | sort | uniq -c | tr -s ' ' | tr '\n' ';'; }
+codes=()
 while IFS=$'\t' read -r file _ _ _ _ _ form _; do
-	case $form in json|gz) codes="$codes $(post "$CORPUS/$file")" ;; esac
+	case $form in json|gz) codes+=("$(post "$CORPUS/$file")") ;; esac
 done <"$CORPUS/MANIFEST.tsv"
-check "corpus over HTTPS: 16 stored, 1 duplicate" \
-    "$(tr ' ' '\n' <<<"$codes" | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 1 200; 16 201;"
+check "corpus over HTTPS: 16 stored, 1 duplicate" "$(tally "${codes[@]}")" " 1 200; 16 201;"
 check "corpus over HTTPS: rows" "$(sql "SELECT count(*) FROM report WHERE transport = 'https'")" 16
 check "corpus over HTTPS: client recorded" "$(sql "SELECT DISTINCT source FROM report")" 127.0.0.1
 f1=tests/fixtures/summary/r1-google-example.com.json
@@ -106,6 +107,9 @@ check "other path: 404" "$(U=https://localhost:$PORT/other post $f1)" 404
 check "GET other path: 404" "$(c -o /dev/null -w '%{http_code}' "https://localhost:$PORT/")" 404
 head -c 70000 /dev/urandom >"$T/big.bin"
 check "body over max_body_bytes (Content-Length): 413" "$(post "$T/big.bin")" 413
+check "body over max_body_bytes (Expect: 100-continue): 413 before the body" "$(post "$T/big.bin" -H 'Expect: 100-continue')" 413
+head -c 2000000 /dev/urandom >"$T/huge.bin"
+check "body far over max_body_bytes: 413 at once" "$(post "$T/huge.bin" -H 'Expect: 100-continue')" 413
 check "body over max_body_bytes (chunked): 413" "$(post "$T/big.bin" -H 'Transfer-Encoding: chunked')" 413
 head -c 4000000 /dev/zero | gzip -c >"$T/bomb.gz"
 check "inflates past max_report_bytes: 413" "$(post "$T/bomb.gz")" 413
@@ -117,24 +121,14 @@ for i in $(seq 100); do sed "s/_example.com\"/_c$i.example.com\"/" $f1 >"$T/many
 bg=()
 for i in $(seq 100); do post "$T/many/$i.json" -o /dev/null >"$T/many/$i.code" & bg+=($!); done
 wait "${bg[@]}"
-check "100 concurrent distinct posts: all 201" "$(cat "$T"/many/*.code | sort | uniq -c | tr -s ' ')" " 100 201"
+check "100 concurrent distinct posts: all 201" "$(tally $(cat "$T"/many/*.code))" " 100 201;"
 check "100 concurrent distinct posts: 100 rows" "$(sql "SELECT count(*) FROM report WHERE report_id LIKE '%_c%.example.com'")" 100
 sed 's/_example.com"/_same.example.com"/' $f1 >"$T/same.json"
 bg=()
 for i in $(seq 50); do post "$T/same.json" -o /dev/null >"$T/many/same$i.code" & bg+=($!); done
 wait "${bg[@]}"
-check "same report 50 times at once: one 201, 49 200" "$(cat "$T"/many/same*.code | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 49 200; 1 201;"
+check "same report 50 times at once: one 201, 49 200" "$(tally $(cat "$T"/many/same*.code))" " 49 200; 1 201;"
 check "same report 50 times at once: one row" "$(sql "SELECT count(*) FROM report WHERE report_id LIKE '%_same.example.com'")" 1
-
-# --- idle connections do not starve others ---------------------------------
-for i in $(seq 8); do exec {fd}<>/dev/tcp/127.0.0.1/"$PORT"; idle+=("$fd"); done
-t0=$(date +%s)
-code=$(post tests/fixtures/summary/r5-no-domain-from-report-id.json --interface 127.0.0.2 --max-time 20 -o /dev/null)
-check "8 idle connections from 127.0.0.1: POST from 127.0.0.2 answered" "$code" 201
-check "  ... within 5 seconds" "$(( $(date +%s) - t0 < 5 ))" 1
-check "over max_connections_per_ip from 127.0.0.1: refused" \
-    "$(c -o /dev/null -w '%{http_code}' --max-time 10 --data-binary @$f1 "$URL")" 000
-for fd in "${idle[@]}"; do exec {fd}>&-; done
 
 # --- PostgreSQL stopped: spooled, answered 201, stored once when back -----
 pg_stop "$PGDIR"
@@ -161,6 +155,19 @@ kill -TERM "$SPID"; wait "$SPID"; check "SIGTERM: exit 0" "$?" 0
 start_server rl 'rate_limit_per_minute = 3\n'
 codes=""; for i in 1 2 3 4; do codes="$codes $(post $f1 -o /dev/null)"; done
 check "rate limit 3/min: fourth request 429" "$codes" " 200 200 200 429"
+kill -TERM "$SPID"; wait "$SPID"
+
+# --- idle connections do not starve others ---------------------------------
+start_server idle 'max_connections = 64\nmax_connections_per_ip = 16\nthreads = 2\n'
+idle=()
+for i in $(seq 16); do exec {fd}<>/dev/tcp/127.0.0.1/"$PORT"; idle+=("$fd"); done
+t0=$(date +%s)
+code=$(post tests/fixtures/summary/r5-no-domain-from-report-id.json --interface 127.0.0.2 --max-time 20 -o /dev/null)
+check "16 idle connections from 127.0.0.1 (the per-IP limit): POST from 127.0.0.2 answered" "$code" 201
+check "  ... within 5 seconds" "$(( $(date +%s) - t0 < 5 ))" 1
+check "over max_connections_per_ip from 127.0.0.1: refused" \
+    "$(c -o /dev/null -w '%{http_code}' --max-time 10 --data-binary @$f1 "$URL")" 000
+for fd in "${idle[@]}"; do exec {fd}>&-; done
 kill -TERM "$SPID"; wait "$SPID"
 
 echo "$pass passed, $fail failed"

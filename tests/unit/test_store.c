@@ -14,7 +14,8 @@
  *	strings through COPY (quotes, backslashes, \N, \., tabs, newlines,
  *	braces, commas, Unicode) and of raw bytes, duplicates inside a batch
  *	and across batches, foreign and mixed-domain reports, one bad report
- *	in a batch, a batch large enough to send COPY in chunks, the summary
+ *	in a batch, a batch large enough to send COPY in chunks, the
+ *	policy/failure_detail integrity triggers, the summary
  *	rules with hand-computed figures, reparse, and a connection killed
  *	under a store.
  */
@@ -545,6 +546,35 @@ test_large(void)
 	free(items);
 }
 
+/* test_integrity - a failure detail needs its policy; deleting a report
+ * takes its policies and their details along */
+static void
+test_integrity(void)
+{
+	struct report		*rs[1];
+	struct store_item	 items[1];
+	const char		*r;
+
+	r = q("INSERT INTO failure_detail (report_id, policy_idx, idx, "
+	    "result_type, failed_session_count) VALUES (-1, 0, 0, 'x', 1)",
+	    NULL, NULL);
+	t_ok("orphan detail refused", strstr(r, "without its policy") != NULL,
+	    r);
+	rs[0] = mk_report("Gone", "g-1", "s", DAY(1));
+	add_policy(rs[0], "sts", "gone.test", 1, 2);
+	add_failure(rs[0], 0, "certificate-expired", 2);
+	add_policy(rs[0], "tlsa", "gone.test", 1, 2);
+	add_failure(rs[0], 1, "tlsa-invalid", 2);
+	t_int("integrity store", store_all(rs, 1, NULL, 0, items), 0);
+	t_str("integrity details", q("SELECT count(*) FROM failure_detail "
+	    "WHERE report_id = $1", idtext(items[0].id), NULL), "2");
+	q("DELETE FROM report WHERE id = $1", idtext(items[0].id), NULL);
+	t_str("integrity cascade", q("SELECT (SELECT count(*) FROM policy "
+	    "WHERE report_id = $1) || '/' || (SELECT count(*) FROM "
+	    "failure_detail WHERE report_id = $1)", idtext(items[0].id), NULL),
+	    "0/0");
+}
+
 /* outcome_text - "name=n,..." of a summary domain */
 static void
 outcome_text(const struct summary_domain *d, char *out, size_t len)
@@ -881,6 +911,68 @@ test_reparse(void)
 	    "Dup Org");
 }
 
+/* test_quarantine - bodies kept once, the oldest dropped past the cap,
+ * and a body that parses now becomes a report at reparse */
+static void
+test_quarantine(void)
+{
+	static const char json3[] =
+	    "{\"organization-name\":\"Quarantine Org\",\"date-range\":"
+	    "{\"start-datetime\":\"2024-04-05T00:00:00Z\",\"end-datetime\":"
+	    "\"2024-04-06T00:00:00Z\"},\"contact-info\":\"q@q.test\","
+	    "\"report-id\":\"q-1\",\"policies\":[{\"policy\":{\"policy-type\":"
+	    "\"sts\",\"policy-domain\":\"q.test\"},\"summary\":{"
+	    "\"total-successful-session-count\":3,"
+	    "\"total-failure-session-count\":0}}]}";
+	unsigned char	 body[3][100], big[300];
+	char		 err[ERRLEN], d1[] = "q.test", *doms[] = { d1 };
+	size_t		 i, reparsed = 0, failed = 0;
+	int		 temp = 0, rc = 0;
+
+	for (i = 0; i < 3; i++) {
+		memset(body[i], 'a' + (int)i, sizeof body[i]);
+		body[i][0] = 0;		/* not JSON, not gzip, not text */
+	}
+	memset(big, 'z', sizeof big);
+	rc |= store_quarantine(st, "https", "192.0.2.9", "neither gzip nor JSON",
+	    body[0], sizeof body[0], 250, &temp, err, sizeof err);
+	rc |= store_quarantine(st, "https", "192.0.2.9", "again", body[0],
+	    sizeof body[0], 250, &temp, err, sizeof err);
+	t_int("quarantine kept", rc, 0);
+	t_str("quarantine once", q("SELECT count(*) || ' ' || reason || ' ' || "
+	    "source || ' ' || (raw_sha256 = sha256(raw)) FROM quarantine GROUP "
+	    "BY reason, source, raw_sha256, raw", NULL, NULL),
+	    "1 neither gzip nor JSON 192.0.2.9 true");
+	rc |= store_quarantine(st, "mail", NULL, "r2", body[1], sizeof body[1],
+	    250, &temp, err, sizeof err);
+	rc |= store_quarantine(st, "mail", NULL, "r3", body[2], sizeof body[2],
+	    250, &temp, err, sizeof err);
+	t_int("quarantine more", rc, 0);
+	t_str("quarantine oldest dropped", q("SELECT string_agg(reason, ',' "
+	    "ORDER BY id) FROM quarantine", NULL, NULL), "r2,r3");
+	rc |= store_quarantine(st, "mail", NULL, "big", big, sizeof big, 250,
+	    &temp, err, sizeof err);
+	t_str("quarantine newest stays", q("SELECT string_agg(reason, ',' "
+	    "ORDER BY id) FROM quarantine", NULL, NULL), "big");
+	rc |= store_quarantine(st, "https", "198.51.100.3", "was broken",
+	    (const unsigned char *)json3, strlen(json3), 0, &temp, err,
+	    sizeof err);
+	t_int("quarantine json", rc, 0);
+	t_str("quarantine no cap", q("SELECT count(*) FROM quarantine", NULL,
+	    NULL), "2");
+
+	t_int("quarantine reparse", store_reparse(st, 1 << 20, doms, 1,
+	    &reparsed, &failed, err, sizeof err), 0);
+	t_int("quarantine recovered counted", (int64_t)reparsed, 3);
+	t_str("quarantine left", q("SELECT string_agg(reason, ',') FROM "
+	    "quarantine", NULL, NULL), "big");
+	t_str("quarantine report row", q("SELECT transport || ' ' || source || "
+	    "' ' || verdict || ' ' || (convert_from(raw, 'UTF8') = $1) || ' ' || "
+	    "(SELECT count(*) FROM policy p WHERE p.report_id = r.id) FROM "
+	    "report r WHERE report_id = 'q-1'", json3, NULL),
+	    "https 198.51.100.3 accepted true 1");
+}
+
 /* test_lost - a store whose connection dies says so (temp) and stores
  * nothing */
 static void
@@ -964,8 +1056,10 @@ main(void)
 	test_foreign();
 	test_failed();
 	test_large();
+	test_integrity();
 	test_summary();
 	test_reparse();
+	test_quarantine();
 	test_lost();
 	store_close(st);
 	PQfinish(db);
