@@ -22,7 +22,10 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CPPFLAGS = -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib -Iingest -Istore -Irender \
 	   -I$(PG_INC)
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2
+# SAN: sanitizer flags for the test-asan build (also given to the linker)
+SAN	?=
+ALL_CFLAGS = -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+	   $(CFLAGS) $(SAN)
 LDLIBS	 = -lmicrohttpd -lpq -ljansson -lz -lcrypto -lpthread
 
 # Debian 12 packages the build, the tests and "make run" need.
@@ -46,7 +49,7 @@ all: $(B)/tlsrpt
 
 $(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 # The migrations are compiled into the binary: nothing to install or find.
 $(B)/migrations.c: $(wildcard sql/*.sql) store/sqlembed.sh
@@ -54,14 +57,14 @@ $(B)/migrations.c: $(wildcard sql/*.sql) store/sqlembed.sh
 	sh store/sqlembed.sh $(sort $(wildcard sql/*.sql)) > $@.tmp && mv $@.tmp $@
 
 $(B)/migrations.o: $(B)/migrations.c store/migrations.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/tlsrpt: $(B)/lib/main.o $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/t.h $(OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(OBJS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(LDFLAGS) $(LDLIBS)
 
 test-build: $(B)/tlsrpt $(UNIT)
 
@@ -82,15 +85,15 @@ deps:
 # The suite twice: as built, then under ASan+UBSan (build-asan/).
 test: deps
 	@$(MAKE) --no-print-directory test-build
-	@$(MAKE) --no-print-directory B=build-asan \
-	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" test-build
+	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
+	  SAN="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  test-build
 	@sh tests/run.sh build build-asan
 
 test-asan: deps
-	@$(MAKE) --no-print-directory B=build-asan \
-	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" test-build
+	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
+	  SAN="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  test-build
 	@sh tests/run.sh build-asan
 
 valgrind: deps test-build
@@ -106,7 +109,7 @@ stop:
 
 $(B)/tests/bench_tool: tests/bench/bench_tool.c $(OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(OBJS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(LDFLAGS) $(LDLIBS)
 
 bench: deps all $(B)/tests/bench_tool
 	@sh tests/bench.sh build/tlsrpt

@@ -22,6 +22,7 @@
  *	back as duplicate), else 65 when any input was rejected, else 0;
  *	78 when the schema is missing (run "tlsrpt db migrate").
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@
 #include "util.h"
 #include "xmalloc.h"
 
-/* One input in the batch in hand. */
+/* One input of a batch. */
 struct input {
 	const char	*name;		/* as given on the command line */
 	unsigned char	*raw;		/* owned */
@@ -52,7 +53,7 @@ first_foreign_domain(const struct report *r)
 	return "(none)";
 }
 
-/* flush_batch - store the decoded inputs, print every line, free all */
+/* flush_batch - store the decoded inputs and print every line */
 static int
 flush_batch(struct store *st, const struct conf *conf, struct input *in,
     size_t n, int *rejected, char *err, size_t errlen)
@@ -106,12 +107,113 @@ flush_batch(struct store *st, const struct conf *conf, struct input *in,
 	}
 	fflush(stdout);
 out:
+	free(items);
+	return rc;
+}
+
+/*
+ * The pipeline: a reader thread reads and decodes the next batch while
+ * the main thread stores the previous one (the database and the parser
+ * then work on both cores at once).  At most QUEUE_DEPTH decoded batches
+ * wait, which bounds memory to a few batches of reports.
+ */
+#define QUEUE_DEPTH	2
+
+struct batch {
+	struct input	*in;
+	size_t		 n;
+};
+
+struct pipeline {
+	const struct conf *conf;
+	char	       **files;
+	size_t		 nfiles;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	struct batch	 q[QUEUE_DEPTH];
+	size_t		 head, count;
+	int		 done;		/* the reader has queued everything */
+	int		 cancel;	/* the storer gave up: stop reading */
+};
+
+/* decode_one - read and decode one input into x */
+static void
+decode_one(const struct conf *conf, const char *name, struct input *x)
+{
+	memset(x, 0, sizeof *x);
+	x->name = name;
+	if (read_file(name, conf->max_body_bytes, &x->raw, &x->rawlen,
+	    x->reason, sizeof x->reason) == 0 && report_decode(x->raw,
+	    x->rawlen, conf->max_report_bytes, &x->report, x->reason,
+	    sizeof x->reason) != REPORT_OK)
+		x->report = NULL;
+}
+
+/* free_inputs - release a batch's inputs */
+static void
+free_inputs(struct input *in, size_t n)
+{
+	size_t	 i;
+
 	for (i = 0; i < n; i++) {
 		free(in[i].raw);
 		report_free(in[i].report);
 	}
-	free(items);
-	return rc;
+	free(in);
+}
+
+/* reader - the decoding thread */
+static void *
+reader(void *arg)
+{
+	struct pipeline	*p = arg;
+	struct batch	 b;
+	size_t		 i = 0, k;
+
+	while (i < p->nfiles) {
+		b.n = p->nfiles - i < p->conf->batch_reports ?
+		    p->nfiles - i : p->conf->batch_reports;
+		b.in = xcalloc(b.n, sizeof *b.in);
+		for (k = 0; k < b.n; k++)
+			decode_one(p->conf, p->files[i + k], &b.in[k]);
+		i += b.n;
+		pthread_mutex_lock(&p->lock);
+		while (p->count == QUEUE_DEPTH && !p->cancel)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->cancel) {
+			pthread_mutex_unlock(&p->lock);
+			free_inputs(b.in, b.n);
+			return NULL;
+		}
+		p->q[(p->head + p->count++) % QUEUE_DEPTH] = b;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+	}
+	pthread_mutex_lock(&p->lock);
+	p->done = 1;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* next_batch - the next decoded batch, or 0 when the reader is done */
+static int
+next_batch(struct pipeline *p, struct batch *b)
+{
+	int	 got = 0;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->count == 0 && !p->done)
+		pthread_cond_wait(&p->cond, &p->lock);
+	if (p->count > 0) {
+		*b = p->q[p->head];
+		p->head = (p->head + 1) % QUEUE_DEPTH;
+		p->count--;
+		got = 1;
+		pthread_cond_broadcast(&p->cond);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return got;
 }
 
 /* cmd_ingest - the subcommand */
@@ -120,11 +222,13 @@ cmd_ingest(struct conf *conf, int argc, char **argv)
 {
 	static char	 dash[] = "-";
 	static char	*stdin_only[] = { dash };
+	struct pipeline	 p;
+	struct batch	 b;
 	struct store	*st;
-	struct input	*in;
+	pthread_t	 tid;
 	char		 err[ERRLEN];
 	char	       **files = argv + 1;
-	size_t		 nfiles = (size_t)(argc - 1), i, n = 0;
+	size_t		 nfiles = (size_t)(argc - 1);
 	int		 rejected = 0, rc = 0;
 
 	if (nfiles > 0 && strcmp(files[0], "--") == 0) {
@@ -150,32 +254,30 @@ cmd_ingest(struct conf *conf, int argc, char **argv)
 		return EX_CONFIG_;
 	}
 
-	in = xcalloc(conf->batch_reports, sizeof *in);
-	for (i = 0; i < nfiles; i++) {
-		struct input	*x = &in[n++];
-		int		 r;
-
-		memset(x, 0, sizeof *x);
-		x->name = files[i];
-		r = read_file(files[i], conf->max_body_bytes, &x->raw,
-		    &x->rawlen, x->reason, sizeof x->reason);
-		if (r == 0 && report_decode(x->raw, x->rawlen,
-		    conf->max_report_bytes, &x->report, x->reason,
-		    sizeof x->reason) != REPORT_OK)
-			x->report = NULL;
-		if (n == conf->batch_reports || i + 1 == nfiles) {
-			if (flush_batch(st, conf, in, n, &rejected, err,
-			    sizeof err) == -1) {
-				log_warnx("database failed, %zu input(s) of "
-				    "this batch not stored: %s", n, err);
-				rc = EX_TEMPFAIL_;
-				n = 0;
-				break;
-			}
-			n = 0;
+	memset(&p, 0, sizeof p);
+	p.conf = conf;
+	p.files = files;
+	p.nfiles = nfiles;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	if (pthread_create(&tid, NULL, reader, &p) != 0)
+		fatalx("cannot start the reader thread");
+	while (next_batch(&p, &b)) {
+		if (rc == 0 && flush_batch(st, conf, b.in, b.n, &rejected,
+		    err, sizeof err) == -1) {
+			log_warnx("database failed, the inputs from %s on are "
+			    "not stored: %s", b.in[0].name, err);
+			rc = EX_TEMPFAIL_;
+			pthread_mutex_lock(&p.lock);
+			p.cancel = 1;
+			pthread_cond_broadcast(&p.cond);
+			pthread_mutex_unlock(&p.lock);
 		}
+		free_inputs(b.in, b.n);
 	}
-	free(in);
+	pthread_join(tid, NULL);
+	pthread_mutex_destroy(&p.lock);
+	pthread_cond_destroy(&p.cond);
 	store_close(st);
 	if (rc == 0 && rejected)
 		rc = EX_DATAERR_;

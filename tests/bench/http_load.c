@@ -212,6 +212,12 @@ sslerr(struct conn *c, const char *what, int ret)
 	long		 vr;
 
 	c->broken = (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_SSL);
+	/* the sockets block: "want" can only mean SO_RCVTIMEO/SO_SNDTIMEO */
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		c->broken = 1;
+		ERR_clear_error();
+		return seterr(c, "%s: timed out after %d s", what, IO_TIMEOUT);
+	}
 	if (e == SSL_ERROR_SYSCALL && code == 0) {
 		if (errno == 0)
 			return seterr(c, "%s: connection closed", what);
