@@ -167,8 +167,11 @@ render_text(const struct summary *s, FILE *fp)
 {
 	size_t	 i, j;
 
-	fprintf(fp, "TLS reports %s to %s\n", s->from ? s->from : "(start)",
-	    s->to ? s->to : "(now)");
+	if (s->from == NULL && s->to == NULL)
+		fputs("TLS reports, all days\n", fp);
+	else
+		fprintf(fp, "TLS reports from %s to %s\n", s->from ? s->from :
+		    "the first day", s->to ? s->to : "today");
 	if (s->n_domains == 0)
 		fputs("\nno reports\n", fp);
 	for (i = 0; i < s->n_domains; i++) {
