@@ -111,7 +111,11 @@ $(B)/tests/bench_tool: tests/bench/bench_tool.c $(OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(LDFLAGS) $(LDLIBS)
 
-bench: deps all $(B)/tests/bench_tool
+$(B)/tests/http_load: tests/bench/http_load.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) -lssl -lcrypto -lpthread
+
+bench: deps all $(B)/tests/bench_tool $(B)/tests/http_load
 	@sh tests/bench.sh build/tlsrpt
 
 install: $(B)/tlsrpt

@@ -46,7 +46,6 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +67,7 @@
 
 #define RETRY_AFTER_503		"300"
 #define RETRY_AFTER_429		"60"
-#define DB_BACKOFF_SECONDS	5
+#define DB_BACKOFF_SECONDS	2
 #define RATE_SLOTS		4096
 
 /* One listening socket and the daemon serving it. */
@@ -93,20 +92,56 @@ struct server {
 	char			*cert_pem;
 	char			*key_pem;
 	int			 null_mode;	/* bench floor: 204, no work */
-	atomic_llong		 db_down_until;	/* monotonic seconds */
 	pthread_mutex_t		 rate_lock;
 	struct rate_slot	*rate;
+
+	/* The committer (see committer()): requests waiting to be stored. */
+	pthread_mutex_t		 job_lock;
+	pthread_cond_t		 job_cond;
+	struct request		*jobs;		/* FIFO of suspended requests */
+	struct request	       **jobs_tail;
+	int			 stopping;
+	struct committer	*committers;
+	double			 db_down_until;	/* monotonic; spool until then;
+						 * under job_lock */
+};
+
+/* One committer thread and its own database connection. */
+struct committer {
+	struct server		*s;
+	struct store		*store;
+	pthread_t		 tid;
+};
+
+/* Two committers: while one waits for PostgreSQL (its COPY, its fsync),
+ * the other prepares and sends the next batch, so the server's CPU and
+ * the database's work overlap. */
+#define NCOMMITTERS	2
+
+/* Where a request stands once its body is complete. */
+enum job_state {
+	JOB_NONE = 0,		/* not handed to the committer */
+	JOB_QUEUED,		/* suspended, waiting for its commit */
+	JOB_DONE,		/* result below; resumed */
 };
 
 /* What one request carries between the handler's calls. */
 struct request {
-	struct buf	 body;
-	int		 too_large;
-	char		 client[INET6_ADDRSTRLEN];
-	struct timespec	 t0;
+	struct buf		 body;
+	int			 too_large;
+	char			 client[INET6_ADDRSTRLEN];
+	struct timespec		 t0;
+	/* storage, done by the committer thread */
+	struct MHD_Connection	*conn;
+	struct report		*report;	/* decoded; owned */
+	char			*invalid;	/* reason: quarantine, not store */
+	int			 invalid_status;/* 400 or 413 for those */
+	enum job_state		 state;
+	unsigned		 status;	/* the answer */
+	const char		*verdict;	/* for the log */
+	char			 text[ERRLEN + 64];	/* answer body */
+	struct request		*next;
 };
-
-static pthread_key_t	 store_key;	/* each worker's PostgreSQL connection */
 
 /* now_mono - monotonic seconds */
 static double
@@ -241,63 +276,26 @@ rate_ok(struct server *s, const char *ip)
 	return ok;
 }
 
-/* store_destroy - thread exit: close that worker's connection */
+static void	db_lost(struct committer *);
+
+/* keep_invalid - quarantine the body of a request answered 400/413, or
+ * spool it when the database is away.  Never changes the answer: the
+ * sender learns its report is bad either way (committer thread). */
 static void
-store_destroy(void *p)
+keep_invalid(struct committer *cm, struct request *rq, const char *reason)
 {
-	store_close(p);
-}
-
-/* worker_store - this thread's connection, or NULL while the database is
- * away (then the caller spools) */
-static struct store *
-worker_store(struct server *s)
-{
-	struct store	*st = pthread_getspecific(store_key);
-	char		 err[ERRLEN];
-
-	if (st != NULL)
-		return st;
-	if ((long long)now_mono() < atomic_load(&s->db_down_until))
-		return NULL;
-	if ((st = store_open(s->conf->database, "tlsrpt-serve", err,
-	    sizeof err)) == NULL) {
-		log_warnx("database unreachable, spooling: %s", err);
-		atomic_store(&s->db_down_until,
-		    (long long)now_mono() + DB_BACKOFF_SECONDS);
-		return NULL;
-	}
-	pthread_setspecific(store_key, st);
-	return st;
-}
-
-/* worker_store_lost - forget a broken connection and back off */
-static void
-worker_store_lost(struct server *s)
-{
-	store_close(pthread_getspecific(store_key));
-	pthread_setspecific(store_key, NULL);
-	atomic_store(&s->db_down_until,
-	    (long long)now_mono() + DB_BACKOFF_SECONDS);
-}
-
-/* keep_invalid - quarantine a body we answer 400 (or 413) to; in the
- * spool when the database is away.  Never changes the answer. */
-static void
-keep_invalid(struct server *s, struct request *rq, const char *reason)
-{
-	struct store	*st;
+	struct server	*s = cm->s;
 	char		 err[ERRLEN];
 	int		 temp = 0;
 
-	if ((st = worker_store(s)) != NULL) {
-		if (store_quarantine(st, "https", rq->client, reason,
+	if (cm->store != NULL) {
+		if (store_quarantine(cm->store, "https", rq->client, reason,
 		    rq->body.data, rq->body.len, s->conf->quarantine_max_bytes,
 		    &temp, err, sizeof err) == 0)
 			return;
-		if (temp)
-			worker_store_lost(s);
 		log_warnx("quarantine: %s", err);
+		if (temp)
+			db_lost(cm);
 	}
 	if (spool_put(s->conf->spool_dir, SPOOL_KIND_INVALID, "https",
 	    rq->client, reason, rq->body.data, rq->body.len, err,
@@ -306,18 +304,221 @@ keep_invalid(struct server *s, struct request *rq, const char *reason)
 		    err);
 }
 
-/* finish - the whole body is here: decode, store or spool, answer */
+/* db_lost - drop the committer's connection and spool for a while */
+static void
+db_lost(struct committer *cm)
+{
+	cm->store = store_close(cm->store);
+	pthread_mutex_lock(&cm->s->job_lock);
+	cm->s->db_down_until = now_mono() + DB_BACKOFF_SECONDS;
+	pthread_mutex_unlock(&cm->s->job_lock);
+}
+
+/* db_get - the committer's connection, or NULL while the database is away */
+static struct store *
+db_get(struct committer *cm)
+{
+	char	 err[ERRLEN];
+	double	 until;
+
+	if (cm->store != NULL)
+		return cm->store;
+	pthread_mutex_lock(&cm->s->job_lock);
+	until = cm->s->db_down_until;
+	pthread_mutex_unlock(&cm->s->job_lock);
+	if (now_mono() < until)
+		return NULL;
+	if ((cm->store = store_open(cm->s->conf->database, "tlsrpt-serve",
+	    err, sizeof err)) == NULL) {
+		log_warnx("database unreachable, spooling: %s", err);
+		db_lost(cm);
+	}
+	return cm->store;
+}
+
+/* set_result - the answer the handler will queue once resumed */
+static void
+set_result(struct request *rq, unsigned status, const char *verdict,
+    const char *text)
+{
+	rq->status = status;
+	rq->verdict = verdict;
+	snprintf(rq->text, sizeof rq->text, "%s", text);
+}
+
+/* commit_jobs - store one batch of requests; every one gets a result */
+static void
+commit_jobs(struct committer *cm, struct request *list)
+{
+	struct server		*s = cm->s;
+	struct store_item	*items;
+	struct request		*rq, **byitem;
+	char			 err[ERRLEN];
+	size_t			 n = 0, i;
+	int			 temp = 0, stored = 0;
+
+	for (rq = list; rq != NULL; rq = rq->next)
+		n++;
+	items = xcalloc(n, sizeof *items);
+	byitem = xcalloc(n, sizeof *byitem);
+	n = 0;
+	for (rq = list; rq != NULL; rq = rq->next) {
+		if (rq->invalid != NULL)
+			continue;
+		items[n].report = rq->report;
+		items[n].raw = rq->body.data;
+		items[n].rawlen = rq->body.len;
+		items[n].transport = "https";
+		items[n].source = rq->client;
+		byitem[n++] = rq;
+	}
+
+	if (n > 0 && db_get(cm) != NULL) {
+		if (store_batch(cm->store, items, n, s->conf->domains,
+		    s->conf->n_domains, &temp, err, sizeof err) == 0)
+			stored = 1;
+		else {
+			log_warnx("database: %s", err);
+			db_lost(cm);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		rq = byitem[i];
+		if (!stored) {
+			/* Durable in the spool, or the very last resort. */
+			if (spool_put(s->conf->spool_dir, SPOOL_KIND_REPORT,
+			    "https", rq->client, NULL, rq->body.data,
+			    rq->body.len, err, sizeof err) == 0)
+				set_result(rq, MHD_HTTP_CREATED, "spooled",
+				    "accepted (spooled)");
+			else {
+				log_warnx("%s", err);
+				set_result(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+				    "unavailable", "cannot store the report "
+				    "now, retry later");
+			}
+			continue;
+		}
+		switch (items[i].verdict) {
+		case STORE_STORED:
+			set_result(rq, MHD_HTTP_CREATED, "stored", "stored");
+			break;
+		case STORE_DUPLICATE:
+			set_result(rq, MHD_HTTP_OK, "duplicate", "duplicate");
+			break;
+		case STORE_FOREIGN:
+			set_result(rq, MHD_HTTP_ACCEPTED, "foreign",
+			    "accepted, not one of our domains");
+			break;
+		default:
+			/* PostgreSQL refused this one report's data. */
+			rq->invalid = xstrdup(items[i].err);
+			rq->invalid_status = MHD_HTTP_BAD_REQUEST;
+			break;
+		}
+	}
+	for (rq = list; rq != NULL; rq = rq->next)
+		if (rq->invalid != NULL) {
+			char text[ERRLEN + 64];
+
+			if (cm->store == NULL)
+				(void)db_get(cm);
+			keep_invalid(cm, rq, rq->invalid);
+			snprintf(text, sizeof text, "invalid report: %s",
+			    rq->invalid);
+			set_result(rq, (unsigned)rq->invalid_status, "invalid",
+			    text);
+		}
+	free(items);
+	free(byitem);
+}
+
+/*
+ * committer - a thread that stores for every worker (group commit)
+ *
+ * A request whose body is complete is decoded by its worker, suspended
+ * (MHD_suspend_connection) and queued here.  The committer takes all that
+ * wait, stores them with one store_batch() (one transaction, one fsync,
+ * each report still all-or-nothing) and resumes them; their handlers then
+ * queue the answers.  Under load the batches grow by themselves, so the
+ * disk's fsync rate no longer bounds the request rate, and no worker
+ * thread ever blocks on the database.
+ */
+static void *
+committer(void *arg)
+{
+	struct committer *cm = arg;
+	struct server	*s = cm->s;
+	struct request	*list, *rq, *next;
+	size_t		 n;
+
+	for (;;) {
+		pthread_mutex_lock(&s->job_lock);
+		while (s->jobs == NULL && !s->stopping)
+			pthread_cond_wait(&s->job_cond, &s->job_lock);
+		if (s->jobs == NULL && s->stopping) {
+			pthread_mutex_unlock(&s->job_lock);
+			break;
+		}
+		/* Take at most batch_reports; the rest wait for the next. */
+		list = s->jobs;
+		for (rq = list, n = 1; rq->next != NULL &&
+		    n < s->conf->batch_reports; rq = rq->next, n++)
+			;
+		s->jobs = rq->next;
+		rq->next = NULL;
+		if (s->jobs == NULL)
+			s->jobs_tail = &s->jobs;
+		pthread_mutex_unlock(&s->job_lock);
+
+		log_debug("committer: batch of %zu", n);
+		commit_jobs(cm, list);
+		for (rq = list; rq != NULL; rq = next) {
+			next = rq->next;
+			rq->next = NULL;
+			rq->state = JOB_DONE;
+			MHD_resume_connection(rq->conn);
+		}
+	}
+	cm->store = store_close(cm->store);
+	return NULL;
+}
+
+/* enqueue - suspend the request and hand it to the committer; 0 when the
+ * committer is stopping (then the caller stores it itself) */
+static int
+enqueue(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	pthread_mutex_lock(&s->job_lock);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->job_lock);
+		return 0;
+	}
+	rq->conn = c;
+	rq->state = JOB_QUEUED;
+	rq->next = NULL;
+	MHD_suspend_connection(c);
+	*s->jobs_tail = rq;
+	s->jobs_tail = &rq->next;
+	pthread_cond_signal(&s->job_cond);
+	pthread_mutex_unlock(&s->job_lock);
+	return 1;
+}
+
+/* finish - the whole body is here: answer at once, or decode and queue
+ * for the committer (the connection is suspended until it is done) */
 static enum MHD_Result
 finish(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
-	struct store_item	 item;
-	struct report		*r = NULL;
-	struct store		*st;
 	enum report_error	 re;
-	enum MHD_Result		 ret;
-	char			 why[ERRLEN], err[ERRLEN], msg[ERRLEN + 64];
-	int			 temp = 0;
+	char			 why[ERRLEN];
 
+	if (rq->state == JOB_DONE) {
+		log_request(rq, (int)rq->status, rq->report, rq->verdict);
+		return reply(c, rq->status, rq->text, rq->status ==
+		    MHD_HTTP_SERVICE_UNAVAILABLE ? MHD_HTTP_HEADER_RETRY_AFTER :
+		    NULL, RETRY_AFTER_503);
+	}
 	if (rq->too_large) {
 		log_request(rq, 413, NULL, "too-large");
 		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE,
@@ -328,7 +529,7 @@ finish(struct server *s, struct MHD_Connection *c, struct request *rq)
 		return reply(c, MHD_HTTP_NO_CONTENT, "", NULL, NULL);
 	}
 	re = report_decode(rq->body.data, rq->body.len,
-	    s->conf->max_report_bytes, &r, why, sizeof why);
+	    s->conf->max_report_bytes, &rq->report, why, sizeof why);
 	if (re == REPORT_ERR_FORMAT) {
 		log_request(rq, 415, NULL, "unsupported");
 		return reply(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
@@ -336,68 +537,26 @@ finish(struct server *s, struct MHD_Connection *c, struct request *rq)
 		    NULL, NULL);
 	}
 	if (re != REPORT_OK) {
-		keep_invalid(s, rq, why);
-		snprintf(msg, sizeof msg, "invalid report: %s", why);
-		log_request(rq, re == REPORT_ERR_TOO_BIG ? 413 : 400, NULL,
-		    "invalid");
-		return reply(c, re == REPORT_ERR_TOO_BIG ?
-		    MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_BAD_REQUEST, msg,
-		    NULL, NULL);
+		/* Answered 400/413, but the body is kept: via the committer,
+		 * which owns the database connection. */
+		rq->invalid = xstrdup(why);
+		rq->invalid_status = re == REPORT_ERR_TOO_BIG ?
+		    MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_BAD_REQUEST;
 	}
-
-	memset(&item, 0, sizeof item);
-	item.report = r;
-	item.raw = rq->body.data;
-	item.rawlen = rq->body.len;
-	item.transport = "https";
-	item.source = rq->client;
-	if ((st = worker_store(s)) != NULL &&
-	    store_batch(st, &item, 1, s->conf->domains, s->conf->n_domains,
-	    &temp, err, sizeof err) == -1) {
-		log_warnx("database: %s", err);
-		worker_store_lost(s);
-		st = NULL;
-	}
-	if (st == NULL) {
-		if (spool_put(s->conf->spool_dir, SPOOL_KIND_REPORT, "https",
-		    rq->client, NULL, rq->body.data, rq->body.len, err,
-		    sizeof err) == -1) {
-			log_warnx("%s", err);
-			log_request(rq, 503, r, "unavailable");
-			report_free(r);
-			return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-			    "cannot store the report now, retry later",
-			    MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER_503);
-		}
-		log_request(rq, 201, r, "spooled");
-		report_free(r);
+	if (enqueue(s, c, rq))
+		return MHD_YES;
+	/* Shutting down, the committer is gone: spool it (durable, so the
+	 * 201 holds) rather than make the sender retry or lose it. */
+	if (rq->invalid == NULL && spool_put(s->conf->spool_dir,
+	    SPOOL_KIND_REPORT, "https", rq->client, NULL, rq->body.data,
+	    rq->body.len, why, sizeof why) == 0) {
+		log_request(rq, 201, rq->report, "spooled");
 		return reply(c, MHD_HTTP_CREATED, "accepted (spooled)", NULL,
 		    NULL);
 	}
-	switch (item.verdict) {
-	case STORE_STORED:
-		log_request(rq, 201, r, "stored");
-		ret = reply(c, MHD_HTTP_CREATED, "stored", NULL, NULL);
-		break;
-	case STORE_DUPLICATE:
-		log_request(rq, 200, r, "duplicate");
-		ret = reply(c, MHD_HTTP_OK, "duplicate", NULL, NULL);
-		break;
-	case STORE_FOREIGN:
-		log_request(rq, 202, r, "foreign");
-		ret = reply(c, MHD_HTTP_ACCEPTED,
-		    "accepted, not one of our domains", NULL, NULL);
-		break;
-	default:
-		/* PostgreSQL refused this one report's data: keep it. */
-		keep_invalid(s, rq, item.err);
-		snprintf(msg, sizeof msg, "invalid report: %s", item.err);
-		log_request(rq, 400, r, "invalid");
-		ret = reply(c, MHD_HTTP_BAD_REQUEST, msg, NULL, NULL);
-		break;
-	}
-	report_free(r);
-	return ret;
+	log_request(rq, 503, rq->report, "unavailable");
+	return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down, retry "
+	    "later", MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER_503);
 }
 
 /* path_ok - url is one of report_path */
@@ -502,6 +661,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (rq != NULL) {
 		buf_free(&rq->body);
+		report_free(rq->report);
+		free(rq->invalid);
 		free(rq);
 		*con_cls = NULL;
 	}
@@ -641,7 +802,8 @@ static int
 start_daemon(struct server *s, struct listener *l, char *err, size_t errlen)
 {
 	unsigned	 flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			    MHD_USE_ITC | MHD_USE_ERROR_LOG;
+			    MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+			    MHD_USE_ERROR_LOG;
 	const struct conf *c = s->conf;
 
 	if (l->tls)
@@ -782,9 +944,18 @@ cmd_serve(struct conf *conf, int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	pthread_key_create(&store_key, store_destroy);
 	pthread_mutex_init(&s.rate_lock, NULL);
 	s.rate = xcalloc(RATE_SLOTS, sizeof *s.rate);
+	pthread_mutex_init(&s.job_lock, NULL);
+	pthread_cond_init(&s.job_cond, NULL);
+	s.jobs_tail = &s.jobs;
+	s.committers = xcalloc(NCOMMITTERS, sizeof *s.committers);
+	for (j = 0; j < NCOMMITTERS; j++) {
+		s.committers[j].s = &s;
+		if (pthread_create(&s.committers[j].tid, NULL, committer,
+		    &s.committers[j]) != 0)
+			fatalx("cannot start a committer thread");
+	}
 
 	for (i = 0; i < s.nls; i++)
 		if (start_daemon(&s, &s.ls[i], err, sizeof err) == -1) {
@@ -809,9 +980,21 @@ cmd_serve(struct conf *conf, int argc, char **argv)
 	while (connections(&s) > 0 && now_mono() < deadline)
 		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
 stop:
+	/* Stop the committer first: it answers and resumes every request it
+	 * holds, and later ones are spooled by their handlers, so no
+	 * connection is suspended when the daemons stop (MHD requires it). */
+	pthread_mutex_lock(&s.job_lock);
+	s.stopping = 1;
+	pthread_cond_broadcast(&s.job_cond);
+	pthread_mutex_unlock(&s.job_lock);
+	for (j = 0; j < NCOMMITTERS; j++)
+		pthread_join(s.committers[j].tid, NULL);
+	free(s.committers);
 	for (j = 0; j < s.nls; j++)
 		if (s.ls[j].daemon != NULL)
 			MHD_stop_daemon(s.ls[j].daemon);
+	pthread_mutex_destroy(&s.job_lock);
+	pthread_cond_destroy(&s.job_cond);
 	store_close(drainer);
 	pthread_mutex_destroy(&s.rate_lock);
 	free(s.rate);
