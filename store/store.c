@@ -113,6 +113,31 @@
 	"ON CONFLICT (organization_name, report_id, start_raw) DO NOTHING "\
 	"RETURNING id"
 
+/* The same for the pipelined batch (batch_fast): the stage holds only
+ * this batch, and each staged row comes back with whether it is new and,
+ * when not, the id of the report it duplicates if this statement's
+ * snapshot sees it (a copy committed by a concurrent batch meanwhile is
+ * looked up after the commit). */
+#define INSERT_FAST							\
+	"WITH ins AS (INSERT INTO report (id, organization_name, report_id, "\
+	"start_raw, end_raw, start_time, end_time, day, contact_info, "	\
+	"verdict, transport, source, flags, raw, raw_sha256, parsed_at) "\
+	"SELECT s.id, s.organization_name, s.report_id, s.start_raw, "	\
+	"s.end_raw, " STAGE_START ", " STAGE_END ", " STAGE_DAY ", "	\
+	"s.contact_info, s.verdict, s.transport, s.source, s.flags, "	\
+	"s.raw, s.raw_sha256, now() FROM " STAGE " s "			\
+	"ON CONFLICT (organization_name, report_id, start_raw) DO NOTHING "\
+	"RETURNING id) "						\
+	"SELECT s.id, i.id IS NOT NULL, CASE WHEN i.id IS NULL THEN "	\
+	"(SELECT r.id FROM report r "					\
+	"WHERE r.organization_name = s.organization_name "		\
+	"AND r.report_id = s.report_id AND r.start_raw = s.start_raw) END "\
+	"FROM " STAGE " s LEFT JOIN ins i ON i.id = s.id"
+
+#define SELECT_KEY_ID							\
+	"SELECT id FROM report WHERE organization_name = $1 "		\
+	"AND report_id = $2 AND start_raw = $3"
+
 /* The row each staged report the insert skipped collided with: an older
  * report, committed by now if it came from a concurrent batch (READ
  * COMMITTED: this statement takes a fresh snapshot), or one stored by
@@ -182,7 +207,13 @@ struct store {
 	PGconn		*conn;
 	char		 sqlstate[6];	/* of the last failure, "" if none */
 	struct buf	 copy;		/* COPY data not yet sent */
+	int64_t		*ids;		/* report ids taken ahead, ascending */
+	size_t		 nids, idpos;
 };
+
+/* Report ids are taken from the sequence this many at a time (gaps are
+ * harmless), so a small batch costs no round trip for them. */
+#define ID_CACHE	1024
 
 /* The three COPYs of a batch */
 enum copy_kind {
@@ -236,6 +267,10 @@ static int	find_duplicates(struct store *, struct row *, size_t,
 		    char *, size_t);
 static int	batch_run(struct store *, struct store_item **, size_t,
 		    char *const *, size_t, char *, size_t);
+static int	batch_fast(struct store *, struct store_item **, size_t,
+		    char *const *, size_t, char *, size_t);
+static void	duplicate_id(struct store *, struct row *);
+static int	cmp_i64(const void *, const void *);
 static void	batch_reset(struct store_item **, size_t);
 static int	items_one_by_one(struct store *, struct store_item **, size_t,
 		    char *const *, size_t, char *, size_t);
@@ -890,80 +925,73 @@ samekey(const struct report *a, const struct report *b)
  * order; should that ever not hold, the deadlock is detected and the
  * batch tried again (class 40).
  */
-static int
-batch_run(struct store *s, struct store_item **its, size_t n,
-    char *const *domains, size_t n_domains, char *err, size_t errlen)
-{
-	PGresult	*res = NULL;
+/* The rows of one batch, after copies of one key were settled. */
+struct plan {
 	struct keyed	*ord;
-	struct row	*rows, *w;
-	size_t		*slot;
-	int64_t		*ids, id, *hit;
-	const char	*param[2];
-	char		 lo[INT64_TEXT], hi[INT64_TEXT];
-	size_t		 i, m = 0;
-	int		 k, rc = -1;
+	size_t		*slot;		/* item -> its row */
+	struct row	*rows;
+	int64_t		*ids;		/* rows' ids, ascending */
+	size_t		 m;		/* rows */
+};
 
-	ord = xcalloc(n, sizeof *ord);
-	slot = xcalloc(n, sizeof *slot);
-	rows = xcalloc(n, sizeof *rows);
-	ids = xcalloc(n, sizeof *ids);
+/* plan_make - sort its[] by dedup key, one row per key (the first item) */
+static void
+plan_make(struct plan *p, struct store_item **its, size_t n,
+    char *const *domains, size_t n_domains)
+{
+	struct row	*w;
+	size_t		 i;
+
+	p->ord = xcalloc(n, sizeof *p->ord);
+	p->slot = xcalloc(n, sizeof *p->slot);
+	p->rows = xcalloc(n, sizeof *p->rows);
+	p->ids = xcalloc(n, sizeof *p->ids);
+	p->m = 0;
 	for (i = 0; i < n; i++) {
-		ord[i].r = its[i]->report;
-		ord[i].item = i;
+		p->ord[i].r = its[i]->report;
+		p->ord[i].item = i;
 	}
-	qsort(ord, n, sizeof *ord, keycmp);
+	qsort(p->ord, n, sizeof *p->ord, keycmp);
 	for (i = 0; i < n; i++) {
-		if (i > 0 && samekey(ord[i].r, ord[i - 1].r)) {
-			slot[ord[i].item] = m - 1;	/* a later copy */
+		size_t	 it = p->ord[i].item;
+
+		if (i > 0 && samekey(p->ord[i].r, p->ord[i - 1].r)) {
+			p->slot[it] = p->m - 1;	/* a later copy */
 			continue;
 		}
-		w = &rows[m];
-		w->r = ord[i].r;
+		w = &p->rows[p->m];
+		w->r = p->ord[i].r;
 		w->verdict = decide_verdict(w->r, domains, n_domains);
-		w->transport = its[ord[i].item]->transport;
-		w->source = its[ord[i].item]->source;
+		w->transport = its[it]->transport;
+		w->source = its[it]->source;
 		/* an empty raw still gets a (non-NULL) bytea */
-		w->raw = its[ord[i].item]->raw ? its[ord[i].item]->raw :
+		w->raw = its[it]->raw ? its[it]->raw :
 		    (const unsigned char *)"";
-		w->rawlen = its[ord[i].item]->raw ? its[ord[i].item]->rawlen : 0;
-		w->item = ord[i].item;
-		slot[ord[i].item] = m++;
+		w->rawlen = its[it]->raw ? its[it]->rawlen : 0;
+		w->item = it;
+		p->slot[it] = p->m++;
 	}
-	if (take_ids(s, ids, m, err, errlen) == -1)
-		goto done;
-	for (i = 0; i < m; i++)
-		rows[i].id = ids[i];
-	if (copy_rows(s, COPY_K_STAGE, rows, m, 1, err, errlen) == -1)
-		goto done;
+}
 
-	snprintf(lo, sizeof lo, "%" PRId64, ids[0]);
-	snprintf(hi, sizeof hi, "%" PRId64, ids[m - 1]);
-	param[0] = lo;
-	param[1] = hi;
-	res = PQexecParams(s->conn, INSERT_REPORTS, 2, NULL, param, NULL, NULL,
-	    0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		db_fail(s, res, "insert reports", err, errlen);
-		res = NULL;
-		goto done;
-	}
-	for (k = 0; k < PQntuples(res); k++) {
-		id = parse_i64(PQgetvalue(res, k, 0));
-		if ((hit = bsearch(&id, ids, m, sizeof *ids, cmp_i64)) != NULL)
-			rows[hit - ids].is_new = 1;
-	}
-	PQclear(res);
-	res = NULL;
-	if (find_duplicates(s, rows, m, err, errlen) == -1)
-		goto done;
+/* plan_ids - give the rows their (ascending) ids */
+static void
+plan_ids(struct plan *p)
+{
+	size_t	 i;
 
-	if (copy_rows(s, COPY_K_POLICY, rows, m, 0, err, errlen) == -1 ||
-	    copy_rows(s, COPY_K_FAILURE, rows, m, 0, err, errlen) == -1)
-		goto done;
+	for (i = 0; i < p->m; i++)
+		p->rows[i].id = p->ids[i];
+}
+
+/* plan_verdicts - every item's verdict and id from its row */
+static void
+plan_verdicts(struct plan *p, struct store_item **its, size_t n)
+{
+	struct row	*w;
+	size_t		 i;
 
 	for (i = 0; i < n; i++) {
-		w = &rows[slot[i]];
+		w = &p->rows[p->slot[i]];
 		its[i]->id = w->id;
 		if (!w->is_new || w->item != i)
 			its[i]->verdict = STORE_DUPLICATE;
@@ -972,13 +1000,285 @@ batch_run(struct store *s, struct store_item **its, size_t n,
 		else
 			its[i]->verdict = STORE_STORED;
 	}
+}
+
+/* plan_free - release a plan */
+static void
+plan_free(struct plan *p)
+{
+	free(p->ord);
+	free(p->slot);
+	free(p->rows);
+	free(p->ids);
+}
+
+/* mark_new - the rows whose ids the insert returned are new */
+static void
+mark_new(struct plan *p, PGresult *res)
+{
+	int64_t	 id, *hit;
+	int	 k;
+
+	for (k = 0; k < PQntuples(res); k++) {
+		id = parse_i64(PQgetvalue(res, k, 0));
+		if ((hit = bsearch(&id, p->ids, p->m, sizeof *p->ids,
+		    cmp_i64)) != NULL)
+			p->rows[hit - p->ids].is_new = 1;
+	}
+}
+
+/*
+ * batch_run - store its[0..n) inside the open transaction and set their
+ * verdict and id, one statement at a time (the retry and one-by-one
+ * paths; batch_fast is the usual one).  On failure the verdicts are left
+ * for the caller to reset.
+ *
+ * Copies of one key inside the batch are settled by plan_make, the first
+ * in item order staying: that needs no ORDER BY over the wide staged rows
+ * (which cost more than the insert itself).  The staged rows are written
+ * in key order with ascending ids, so the insert, reading the fresh
+ * staging table in the order written, takes the keys of concurrent
+ * batches in one order; should that ever not hold, the deadlock is
+ * detected and the batch tried again (class 40).
+ */
+static int
+batch_run(struct store *s, struct store_item **its, size_t n,
+    char *const *domains, size_t n_domains, char *err, size_t errlen)
+{
+	struct plan	 p;
+	PGresult	*res;
+	const char	*param[2];
+	char		 lo[INT64_TEXT], hi[INT64_TEXT];
+	int		 rc = -1;
+
+	plan_make(&p, its, n, domains, n_domains);
+	if (take_ids(s, p.ids, p.m, err, errlen) == -1)
+		goto done;
+	plan_ids(&p);
+	if (copy_rows(s, COPY_K_STAGE, p.rows, p.m, 1, err, errlen) == -1)
+		goto done;
+	snprintf(lo, sizeof lo, "%" PRId64, p.ids[0]);
+	snprintf(hi, sizeof hi, "%" PRId64, p.ids[p.m - 1]);
+	param[0] = lo;
+	param[1] = hi;
+	res = PQexecParams(s->conn, INSERT_REPORTS, 2, NULL, param, NULL, NULL,
+	    0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_fail(s, res, "insert reports", err, errlen);
+		goto done;
+	}
+	mark_new(&p, res);
+	PQclear(res);
+	if (find_duplicates(s, p.rows, p.m, err, errlen) == -1 ||
+	    copy_rows(s, COPY_K_POLICY, p.rows, p.m, 0, err, errlen) == -1 ||
+	    copy_rows(s, COPY_K_FAILURE, p.rows, p.m, 0, err, errlen) == -1)
+		goto done;
+	plan_verdicts(&p, its, n);
 	rc = 0;
 done:
-	free(ord);
-	free(slot);
-	free(rows);
-	free(ids);
+	plan_free(&p);
 	return rc;
+}
+
+/* cached_ids - m ascending report ids from the session's cache */
+static int
+cached_ids(struct store *s, int64_t *ids, size_t m, char *err, size_t errlen)
+{
+	size_t	 want;
+
+	if (s->nids - s->idpos < m) {
+		want = m > ID_CACHE ? m : ID_CACHE;
+		s->ids = xreallocarray(s->ids, want, sizeof *s->ids);
+		s->nids = s->idpos = 0;
+		if (take_ids(s, s->ids, want, err, errlen) == -1)
+			return -1;
+		s->nids = want;
+	}
+	memcpy(ids, s->ids + s->idpos, m * sizeof *ids);
+	s->idpos += m;
+	return 0;
+}
+
+/* next_result - the next result of the pipelined batch; -1 with err when
+ * it is not of the status expected */
+static int
+next_result(struct store *s, ExecStatusType want, PGresult **out,
+    const char *what, char *err, size_t errlen)
+{
+	PGresult	*res = PQgetResult(s->conn);
+
+	if (PQresultStatus(res) != want)
+		return db_fail(s, res, what, err, errlen);
+	if (out != NULL)
+		*out = res;
+	else
+		PQclear(res);
+	return 0;
+}
+
+/* send_copy - the COPY data in hand, then its end */
+static int
+send_copy(struct store *s, char *err, size_t errlen)
+{
+	if (copy_flush(s, 1, err, errlen) == -1) {
+		copy_abort(s);
+		return -1;
+	}
+	if (PQputCopyEnd(s->conn, NULL) != 1)
+		return db_fail(s, NULL, "COPY end", err, errlen);
+	return 0;
+}
+
+/* drain - after a failure in the pipelined batch: leave COPY mode and
+ * read what is left, so the connection is idle again */
+static void
+drain(struct store *s)
+{
+	PGresult	*res;
+
+	while (PQstatus(s->conn) == CONNECTION_OK &&
+	    (res = PQgetResult(s->conn)) != NULL) {
+		if (PQresultStatus(res) == PGRES_COPY_IN)
+			PQputCopyEnd(s->conn, "aborted by tlsrpt");
+		PQclear(res);
+	}
+}
+
+/*
+ * batch_fast - the whole transaction as one multi-statement query:
+ *
+ *	BEGIN; the staging table; COPY stage FROM STDIN; INSERT ... RETURNING;
+ *	COPY policy FROM STDIN; COPY failure_detail FROM STDIN; COMMIT
+ *
+ * The server runs the statements in order and waits at each COPY for our
+ * data, so the batch costs four round trips instead of ten: under load
+ * most batches are small, and their round trips (each a scheduling of
+ * two processes on a busy machine) would cost more than their rows.  Ids
+ * come from a per-session cache.  Duplicates of rows committed by a
+ * concurrent batch get their ids by one more query after the commit.  On
+ * failure the transaction is rolled back and store_batch decides (retry,
+ * one by one, or temporary).
+ */
+static int
+batch_fast(struct store *s, struct store_item **its, size_t n,
+    char *const *domains, size_t n_domains, char *err, size_t errlen)
+{
+	struct plan	 p;
+	PGresult	*res = NULL;
+	size_t		 i;
+	int		 rc = -1, k;
+
+	plan_make(&p, its, n, domains, n_domains);
+	if (cached_ids(s, p.ids, p.m, err, errlen) == -1)
+		goto done;
+	plan_ids(&p);
+	if (!PQsendQuery(s->conn, BEGIN_STAGE "; " COPY_STAGE "; "
+	    INSERT_FAST "; " COPY_POLICY "; " COPY_FAILURE "; COMMIT")) {
+		db_fail(s, NULL, "send batch", err, errlen);
+		goto done;
+	}
+	for (k = 0; k < 3; k++)		/* BEGIN, SET LOCAL, CREATE */
+		if (next_result(s, PGRES_COMMAND_OK, NULL, "begin", err,
+		    errlen) == -1)
+			goto fail;
+	if (next_result(s, PGRES_COPY_IN, NULL, "COPY reports", err,
+	    errlen) == -1)
+		goto fail;
+	buf_reset(&s->copy);
+	for (i = 0; i < p.m; i++) {
+		stage_row(&s->copy, &p.rows[i]);
+		if (copy_flush(s, 0, err, errlen) == -1)
+			goto fail;
+	}
+	if (send_copy(s, err, errlen) == -1 ||
+	    next_result(s, PGRES_COMMAND_OK, NULL, "COPY reports", err,
+	    errlen) == -1 ||
+	    next_result(s, PGRES_TUPLES_OK, &res, "insert reports", err,
+	    errlen) == -1)
+		goto fail;
+	/* id, is new, the id of the row it duplicates (when visible) */
+	for (k = 0; k < PQntuples(res); k++) {
+		int64_t	 id = parse_i64(PQgetvalue(res, k, 0)), *hit;
+		struct row *w;
+
+		if ((hit = bsearch(&id, p.ids, p.m, sizeof *p.ids,
+		    cmp_i64)) == NULL)
+			continue;
+		w = &p.rows[hit - p.ids];
+		if (PQgetvalue(res, k, 1)[0] == 't')
+			w->is_new = 1;
+		else if (!PQgetisnull(res, k, 2))
+			w->id = parse_i64(PQgetvalue(res, k, 2));
+		else
+			w->id = 0;	/* committed meanwhile: after COMMIT */
+	}
+	PQclear(res);
+	res = NULL;
+	if (next_result(s, PGRES_COPY_IN, NULL, "COPY policies", err,
+	    errlen) == -1)
+		goto fail;
+	buf_reset(&s->copy);
+	for (i = 0; i < p.m; i++)
+		if (p.rows[i].is_new) {
+			policy_rows(&s->copy, &p.rows[i]);
+			if (copy_flush(s, 0, err, errlen) == -1)
+				goto fail;
+		}
+	if (send_copy(s, err, errlen) == -1 ||
+	    next_result(s, PGRES_COMMAND_OK, NULL, "COPY policies", err,
+	    errlen) == -1 ||
+	    next_result(s, PGRES_COPY_IN, NULL, "COPY failure details", err,
+	    errlen) == -1)
+		goto fail;
+	buf_reset(&s->copy);
+	for (i = 0; i < p.m; i++)
+		if (p.rows[i].is_new) {
+			failure_rows(&s->copy, &p.rows[i]);
+			if (copy_flush(s, 0, err, errlen) == -1)
+				goto fail;
+		}
+	if (send_copy(s, err, errlen) == -1 ||
+	    next_result(s, PGRES_COMMAND_OK, NULL, "COPY failure details",
+	    err, errlen) == -1 ||
+	    next_result(s, PGRES_COMMAND_OK, NULL, "commit", err,
+	    errlen) == -1)
+		goto fail;
+	if ((res = PQgetResult(s->conn)) != NULL) {
+		db_fail(s, res, "batch", err, errlen);
+		res = NULL;
+		goto fail;
+	}
+	for (i = 0; i < p.m; i++)
+		if (!p.rows[i].is_new && p.rows[i].id == 0)
+			duplicate_id(s, &p.rows[i]);
+	plan_verdicts(&p, its, n);
+	rc = 0;
+	goto done;
+fail:
+	PQclear(res);
+	drain(s);
+done:
+	plan_free(&p);
+	return rc;
+}
+
+/* duplicate_id - the id of the committed report a row duplicates (its
+ * copy was committed by a concurrent batch after our insert's snapshot);
+ * 0 when it cannot be read: the id is only informative */
+static void
+duplicate_id(struct store *s, struct row *w)
+{
+	PGresult	*res;
+	const char	*param[3];
+
+	param[0] = w->r->organization_name;
+	param[1] = w->r->report_id;
+	param[2] = w->r->start_raw;
+	res = PQexecParams(s->conn, SELECT_KEY_ID, 3, NULL, param, NULL, NULL,
+	    0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		w->id = parse_i64(PQgetvalue(res, 0, 0));
+	PQclear(res);
 }
 
 /* batch_reset - forget verdicts of a batch that was not committed */
@@ -1085,10 +1385,12 @@ store_batch(struct store *s, struct store_item *items, size_t n,
 		goto done;
 	}
 	for (attempt = 0;; attempt++) {
-		if (exec_cmd(s, BEGIN_STAGE, "begin", err, errlen) == 0 &&
+		if (attempt == 0 ? batch_fast(s, its, m, domains, n_domains,
+		    err, errlen) == 0 :
+		    (exec_cmd(s, BEGIN_STAGE, "begin", err, errlen) == 0 &&
 		    batch_run(s, its, m, domains, n_domains, err,
 		    errlen) == 0 &&
-		    exec_cmd(s, "COMMIT", "commit", err, errlen) == 0) {
+		    exec_cmd(s, "COMMIT", "commit", err, errlen) == 0)) {
 			rc = 0;
 			goto done;
 		}
@@ -1175,6 +1477,7 @@ store_close(struct store *s)
 		return NULL;
 	PQfinish(s->conn);
 	buf_free(&s->copy);
+	free(s->ids);
 	free(s);
 	return NULL;
 }
