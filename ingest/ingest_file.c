@@ -53,35 +53,43 @@ first_foreign_domain(const struct report *r)
 	return "(none)";
 }
 
-/* flush_batch - store the decoded inputs and print every line */
+/* store_inputs - store the decoded inputs of a batch; *items gets one
+ * verdict per decoded input, in order (the caller frees it) */
 static int
-flush_batch(struct store *st, const struct conf *conf, struct input *in,
-    size_t n, int *rejected, char *err, size_t errlen)
+store_inputs(struct store *st, const struct conf *conf, struct input *in,
+    size_t n, struct store_item **items, char *err, size_t errlen)
 {
-	struct store_item	*items;
-	size_t			 i, k, ni = 0;
-	int			 temp = 0, rc = 0;
+	size_t	 i, ni = 0;
+	int	 temp = 0;
 
-	items = xcalloc(n ? n : 1, sizeof *items);
+	*items = xcalloc(n ? n : 1, sizeof **items);
 	for (i = 0; i < n; i++) {
 		if (in[i].report == NULL)
 			continue;
-		items[ni].report = in[i].report;
-		items[ni].raw = in[i].raw;
-		items[ni].rawlen = in[i].rawlen;
-		items[ni].transport = "file";
-		items[ni].source = in[i].name;
+		(*items)[ni].report = in[i].report;
+		(*items)[ni].raw = in[i].raw;
+		(*items)[ni].rawlen = in[i].rawlen;
+		(*items)[ni].transport = "file";
+		(*items)[ni].source = in[i].name;
 		ni++;
 	}
-	if (ni > 0 && store_batch(st, items, ni, conf->domains,
-	    conf->n_domains, &temp, err, errlen) == -1) {
-		rc = -1;
-		goto out;
-	}
+	if (ni > 0 && store_batch(st, *items, ni, conf->domains,
+	    conf->n_domains, &temp, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+/* print_inputs - one line per input; 1 when any was rejected */
+static int
+print_inputs(const struct input *in, size_t n, const struct store_item *items)
+{
+	size_t	 i, k;
+	int	 rejected = 0;
+
 	for (i = 0, k = 0; i < n; i++) {
 		if (in[i].report == NULL) {
 			printf("rejected %s %s\n", in[i].name, in[i].reason);
-			*rejected = 1;
+			rejected = 1;
 			continue;
 		}
 		switch (items[k].verdict) {
@@ -100,28 +108,35 @@ flush_batch(struct store *st, const struct conf *conf, struct input *in,
 		default:
 			printf("rejected %s the database refused it: %s\n",
 			    in[i].name, items[k].err);
-			*rejected = 1;
+			rejected = 1;
 			break;
 		}
 		k++;
 	}
 	fflush(stdout);
-out:
-	free(items);
-	return rc;
+	return rejected;
 }
 
 /*
- * The pipeline: a reader thread reads and decodes the next batch while
- * the main thread stores the previous one (the database and the parser
- * then work on both cores at once).  At most QUEUE_DEPTH decoded batches
- * wait, which bounds memory to a few batches of reports.
+ * The pipeline: a reader thread reads and decodes batches; NSTORERS
+ * threads, each with its own database connection, store them.  While one
+ * storer waits for its commit's fsync the other sends the next batch, and
+ * the parser runs beside them.  Lines are
+ * printed in input order: a storer prints its batch only when the batches
+ * before it are printed.  At most QUEUE_DEPTH decoded batches wait, which
+ * bounds memory to a few batches of reports.
  */
 #define QUEUE_DEPTH	2
+/* Storers: on this project's 2-core reference machine a second one gave
+ * nothing (the parser and the server already fill both cores); with the
+ * database on its own host, two overlap one batch's commit with the next
+ * batch's COPY. */
+#define NSTORERS	2
 
 struct batch {
 	struct input	*in;
 	size_t		 n;
+	size_t		 seq;		/* 0, 1, 2, ... in input order */
 };
 
 struct pipeline {
@@ -132,8 +147,17 @@ struct pipeline {
 	pthread_cond_t	 cond;
 	struct batch	 q[QUEUE_DEPTH];
 	size_t		 head, count;
+	size_t		 printed;	/* batches printed (or skipped) so far */
 	int		 done;		/* the reader has queued everything */
-	int		 cancel;	/* the storer gave up: stop reading */
+	int		 cancel;	/* the database failed: stop */
+	int		 rejected;	/* some input was rejected */
+	char		 err[ERRLEN];	/* the first database failure */
+};
+
+struct storer {
+	struct pipeline	*p;
+	struct store	*st;
+	pthread_t	 tid;
 };
 
 /* decode_one - read and decode one input into x */
@@ -168,12 +192,13 @@ reader(void *arg)
 {
 	struct pipeline	*p = arg;
 	struct batch	 b;
-	size_t		 i = 0, k;
+	size_t		 i = 0, k, seq = 0;
 
 	while (i < p->nfiles) {
 		b.n = p->nfiles - i < p->conf->batch_reports ?
 		    p->nfiles - i : p->conf->batch_reports;
 		b.in = xcalloc(b.n, sizeof *b.in);
+		b.seq = seq++;
 		for (k = 0; k < b.n; k++)
 			decode_one(p->conf, p->files[i + k], &b.in[k]);
 		i += b.n;
@@ -183,7 +208,7 @@ reader(void *arg)
 		if (p->cancel) {
 			pthread_mutex_unlock(&p->lock);
 			free_inputs(b.in, b.n);
-			return NULL;
+			break;
 		}
 		p->q[(p->head + p->count++) % QUEUE_DEPTH] = b;
 		pthread_cond_broadcast(&p->cond);
@@ -196,7 +221,7 @@ reader(void *arg)
 	return NULL;
 }
 
-/* next_batch - the next decoded batch, or 0 when the reader is done */
+/* next_batch - the next decoded batch, or 0 when there is no more */
 static int
 next_batch(struct pipeline *p, struct batch *b)
 {
@@ -216,6 +241,46 @@ next_batch(struct pipeline *p, struct batch *b)
 	return got;
 }
 
+/* storer - store batches; print each in its turn.  After a database
+ * failure nothing more is stored, but turns are still passed on. */
+static void *
+storer(void *arg)
+{
+	struct storer		*sr = arg;
+	struct pipeline		*p = sr->p;
+	struct store_item	*items;
+	struct batch		 b;
+	char			 err[ERRLEN];
+	int			 ok, cancel;
+
+	while (next_batch(p, &b)) {
+		pthread_mutex_lock(&p->lock);
+		cancel = p->cancel;
+		pthread_mutex_unlock(&p->lock);
+		items = NULL;
+		ok = !cancel && store_inputs(sr->st, p->conf, b.in, b.n,
+		    &items, err, sizeof err) == 0;
+		pthread_mutex_lock(&p->lock);
+		if (!ok && !p->cancel && !cancel) {
+			log_warnx("database failed, the inputs from %s on "
+			    "are not stored: %s", b.in[0].name, err);
+			snprintf(p->err, sizeof p->err, "%s", err);
+			p->cancel = 1;
+			pthread_cond_broadcast(&p->cond);
+		}
+		while (p->printed != b.seq)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (ok && print_inputs(b.in, b.n, items))
+			p->rejected = 1;
+		p->printed++;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		free(items);
+		free_inputs(b.in, b.n);
+	}
+	return NULL;
+}
+
 /* cmd_ingest - the subcommand */
 int
 cmd_ingest(struct conf *conf, int argc, char **argv)
@@ -223,13 +288,12 @@ cmd_ingest(struct conf *conf, int argc, char **argv)
 	static char	 dash[] = "-";
 	static char	*stdin_only[] = { dash };
 	struct pipeline	 p;
-	struct batch	 b;
-	struct store	*st;
+	struct storer	 sr[NSTORERS];
 	pthread_t	 tid;
 	char		 err[ERRLEN];
 	char	       **files = argv + 1;
-	size_t		 nfiles = (size_t)(argc - 1);
-	int		 rejected = 0, rc = 0;
+	size_t		 nfiles = (size_t)(argc - 1), i, nsr;
+	int		 rc = 0;
 
 	if (nfiles > 0 && strcmp(files[0], "--") == 0) {
 		files++;
@@ -243,15 +307,22 @@ cmd_ingest(struct conf *conf, int argc, char **argv)
 		files = stdin_only;
 		nfiles = 1;
 	}
-	if ((st = store_open(conf->database, "tlsrpt-ingest", err,
-	    sizeof err)) == NULL) {
-		log_warnx("database unreachable: %s", err);
-		return EX_TEMPFAIL_;
+	/* One connection per storer; a second only when there is more than
+	 * one batch to store. */
+	nsr = nfiles > conf->batch_reports ? NSTORERS : 1;
+	memset(sr, 0, sizeof sr);
+	for (i = 0; i < nsr; i++) {
+		if ((sr[i].st = store_open(conf->database, "tlsrpt-ingest",
+		    err, sizeof err)) == NULL) {
+			log_warnx("database unreachable: %s", err);
+			rc = EX_TEMPFAIL_;
+			goto close;
+		}
 	}
-	if (store_schema_ok(st, err, sizeof err) == -1) {
+	if (store_schema_ok(sr[0].st, err, sizeof err) == -1) {
 		log_warnx("%s", err);
-		store_close(st);
-		return EX_CONFIG_;
+		rc = EX_CONFIG_;
+		goto close;
 	}
 
 	memset(&p, 0, sizeof p);
@@ -262,24 +333,22 @@ cmd_ingest(struct conf *conf, int argc, char **argv)
 	pthread_cond_init(&p.cond, NULL);
 	if (pthread_create(&tid, NULL, reader, &p) != 0)
 		fatalx("cannot start the reader thread");
-	while (next_batch(&p, &b)) {
-		if (rc == 0 && flush_batch(st, conf, b.in, b.n, &rejected,
-		    err, sizeof err) == -1) {
-			log_warnx("database failed, the inputs from %s on are "
-			    "not stored: %s", b.in[0].name, err);
-			rc = EX_TEMPFAIL_;
-			pthread_mutex_lock(&p.lock);
-			p.cancel = 1;
-			pthread_cond_broadcast(&p.cond);
-			pthread_mutex_unlock(&p.lock);
-		}
-		free_inputs(b.in, b.n);
+	for (i = 0; i < nsr; i++) {
+		sr[i].p = &p;
+		if (pthread_create(&sr[i].tid, NULL, storer, &sr[i]) != 0)
+			fatalx("cannot start a storer thread");
 	}
+	for (i = 0; i < nsr; i++)
+		pthread_join(sr[i].tid, NULL);
 	pthread_join(tid, NULL);
 	pthread_mutex_destroy(&p.lock);
 	pthread_cond_destroy(&p.cond);
-	store_close(st);
-	if (rc == 0 && rejected)
+	if (p.cancel)
+		rc = EX_TEMPFAIL_;
+	else if (p.rejected)
 		rc = EX_DATAERR_;
+close:
+	for (i = 0; i < nsr; i++)
+		store_close(sr[i].st);
 	return rc;
 }

@@ -48,14 +48,26 @@ read_file(const char *path, size_t cap, unsigned char **out, size_t *outlen,
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return seterr(err, errlen, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) == -1)
+		st.st_mode = 0;
+	if (S_ISDIR(st.st_mode)) {
 		if (!is_stdin)
 			close(fd);
 		return seterr(err, errlen, "is a directory");
 	}
+	/* A regular file gets its size at once (plus one byte to see EOF):
+	 * growing a buffer read by read would pass malloc's mmap threshold
+	 * and cost an mmap and munmap per report. */
+	if (S_ISREG(st.st_mode) && st.st_size >= 0)
+		buf_reserve(&b, (size_t)st.st_size < cap ?
+		    (size_t)st.st_size + 1 : cap + 1);
 	for (;;) {
-		buf_reserve(&b, 65536);
-		n = read(fd, b.data + b.len, 65536);
+		size_t room;
+
+		if (b.cap - b.len <= 1)
+			buf_reserve(&b, 65536);
+		room = b.cap - b.len - 1;
+		n = read(fd, b.data + b.len, room);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {

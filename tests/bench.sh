@@ -11,7 +11,7 @@
 #   (a) floor: the server answering 204 without processing, one new TLS
 #       connection per request
 #   (b) real ingest, one new TLS connection per report
-#   (c) real ingest over keep-alive connections
+#   (c) real ingest over keep-alive connections (BENCH_KA_CLIENTS)
 # printing reports/s and the ratios.  No pass/fail: numbers.
 set -eu
 BIN=$1
@@ -51,7 +51,8 @@ awk -v n="$N" -v s="$stored" -v f="$floor" -v t0="$t0" -v t1="$t1" \
 }'
 
 # --- serve over HTTPS ----------------------------------------------------
-C=${BENCH_CLIENTS:-64}
+C=${BENCH_CLIENTS:-64}		# (a), (b): senders opening connections at once
+K=${BENCH_KA_CLIENTS:-256}	# (c): keep-alive connections
 NB=$((N / 7))			# (b): new connections are slow; a slice
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$W/key.pem" -out "$W/cert.pem" -days 2 -subj /CN=localhost \
@@ -82,16 +83,16 @@ a=$("$LOAD" -c "$C" -n "$NB" --cacert "$W/cert.pem" "$URL" $first | rate)
 stop
 serve
 b=$("$LOAD" -c "$C" -n "$NB" --cacert "$W/cert.pem" "$URL" $first | rate)
-c=$("$LOAD" -k -c "$C" -n "$((N - NB))" --cacert "$W/cert.pem" "$URL" $rest | rate)
+c=$("$LOAD" -k -c "$K" -n "$((N - NB))" --cacert "$W/cert.pem" "$URL" $rest | rate)
 stop
 rows=$(psql -XAtq "$(pg_conninfo "$W/pg" http)" -c "SELECT count(*) FROM report")
 echo
-awk -v a="$a" -v b="$b" -v c="$c" -v C="$C" -v rows="$rows" 'BEGIN {
-	split(a, A, " "); split(b, B, " "); split(c, K, " ")
-	ra = A[1] / A[2]; rb = B[1] / B[2]; rc = K[1] / K[2]
-	printf "serve, ECDSA P-256, %d concurrent clients, loopback (%d reports stored):\n", C, rows
-	printf "(a) floor, 204, new TLS per request: %8.0f requests/s (%d in %.2f s)\n", ra, A[1], A[2]
-	printf "(b) ingest, new TLS per report:      %8.0f reports/s  (%d in %.2f s)\n", rb, B[1], B[2]
-	printf "(c) ingest, keep-alive:              %8.0f reports/s  (%d in %.2f s)\n", rc, K[1], K[2]
+awk -v a="$a" -v b="$b" -v c="$c" -v C="$C" -v K="$K" -v rows="$rows" 'BEGIN {
+	split(a, A, " "); split(b, B, " "); split(c, X, " ")
+	ra = A[1] / A[2]; rb = B[1] / B[2]; rc = X[1] / X[2]
+	printf "serve, ECDSA P-256 certificate, loopback, durable commits (%d reports stored):\n", rows
+	printf "(a) floor, 204, new TLS per request: %8.0f requests/s (%d in %.2f s, %d clients)\n", ra, A[1], A[2], C
+	printf "(b) ingest, new TLS per report:      %8.0f reports/s  (%d in %.2f s, %d clients)\n", rb, B[1], B[2], C
+	printf "(c) ingest, keep-alive:              %8.0f reports/s  (%d in %.2f s, %d connections)\n", rc, X[1], X[2], K
 	printf "ratio (b)/(a):                       %8.3f\n", rb / ra
 }'
