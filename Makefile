@@ -96,6 +96,7 @@ test-asan: deps
 	  test-build
 	@sh tests/run.sh build-asan
 
+valgrind: EXTRA_PKGS = valgrind
 valgrind: deps test-build
 	@VALGRIND="valgrind -q --leak-check=full --error-exitcode=1" \
 	  sh tests/run.sh --unit-only build

@@ -290,7 +290,6 @@ cmd_ingest(struct conf *conf, int argc, char **argv)
 	struct pipeline	 p;
 	struct storer	 sr[NSTORERS];
 	pthread_t	 tid;
-	char		 err[ERRLEN];
 	char	       **files = argv + 1;
 	size_t		 nfiles = (size_t)(argc - 1), i, nsr;
 	int		 rc = 0;
@@ -311,19 +310,9 @@ cmd_ingest(struct conf *conf, int argc, char **argv)
 	 * one batch to store. */
 	nsr = nfiles > conf->batch_reports ? NSTORERS : 1;
 	memset(sr, 0, sizeof sr);
-	for (i = 0; i < nsr; i++) {
-		if ((sr[i].st = store_open(conf->database, "tlsrpt-ingest",
-		    err, sizeof err)) == NULL) {
-			log_warnx("database unreachable: %s", err);
-			rc = EX_TEMPFAIL_;
+	for (i = 0; i < nsr; i++)
+		if ((sr[i].st = cmd_store(conf, "tlsrpt-ingest", &rc)) == NULL)
 			goto close;
-		}
-	}
-	if (store_schema_ok(sr[0].st, err, sizeof err) == -1) {
-		log_warnx("%s", err);
-		rc = EX_CONFIG_;
-		goto close;
-	}
 
 	memset(&p, 0, sizeof p);
 	p.conf = conf;

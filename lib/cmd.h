@@ -11,6 +11,14 @@
 
 #include "conf.h"
 
+struct store;
+
+/* cmd_store - connect for a command and check the schema; NULL with the
+ * exit status in *status: 75 unreachable, 78 no schema (store_cmd.c).
+ * The caller owns the store (store_close). */
+struct store *cmd_store(const struct conf *, const char *appname,
+	    int *status);
+
 int	cmd_ingest(struct conf *, int argc, char **argv);	/* ingest/ingest_file.c */
 int	cmd_db(struct conf *, int argc, char **argv);		/* store/store_cmd.c */
 int	cmd_reparse(struct conf *, int argc, char **argv);	/* store/store_cmd.c */

@@ -97,23 +97,30 @@ conf_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* conf_add_domains - append a comma-separated domain list */
+/* next_item - the next item of a list value (items are separated by
+ * commas and blanks): a new string, or NULL at the end */
+static char *
+next_item(const char **pp)
+{
+	const char	*p = *pp, *q;
+
+	while (*p == ' ' || *p == '\t' || *p == ',')
+		p++;
+	if (*p == '\0')
+		return NULL;
+	for (q = p; *q && *q != ',' && *q != ' ' && *q != '\t'; q++)
+		;
+	*pp = q;
+	return xstrndup(p, (size_t)(q - p));
+}
+
+/* conf_add_domains - append a domain list, normalised and checked */
 static int
 conf_add_domains(struct conf *c, const char *value, char *why, size_t whylen)
 {
-	const char	*p = value, *q;
-	char		*d;
-	size_t		 len;
+	char	*d;
 
-	while (*p) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		for (q = p; *q && *q != ',' && *q != ' ' && *q != '\t'; q++)
-			;
-		len = (size_t)(q - p);
-		d = xstrndup(p, len);
+	while ((d = next_item(&value)) != NULL) {
 		domain_normalise(d);
 		if (*d == '\0' || strspn(d,
 		    "abcdefghijklmnopqrstuvwxyz0123456789.-_") != strlen(d)) {
@@ -124,27 +131,19 @@ conf_add_domains(struct conf *c, const char *value, char *why, size_t whylen)
 		c->domains = xreallocarray(c->domains, c->n_domains + 1,
 		    sizeof *c->domains);
 		c->domains[c->n_domains++] = d;
-		p = q;
 	}
 	return 0;
 }
 
-/* conf_add_list - append comma-separated items to a list key */
+/* conf_add_list - append the items of a list value */
 static void
 conf_add_list(struct strlist *l, const char *value)
 {
-	const char	*p = value, *q;
+	char	*item;
 
-	while (*p) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		for (q = p; *q && *q != ',' && *q != ' ' && *q != '\t'; q++)
-			;
+	while ((item = next_item(&value)) != NULL) {
 		l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
-		l->v[l->n++] = xstrndup(p, (size_t)(q - p));
-		p = q;
+		l->v[l->n++] = item;
 	}
 }
 

@@ -282,16 +282,8 @@ cmd_summary(struct conf *conf, int argc, char **argv)
 			goto usage;
 		i++;
 	}
-	if ((st = store_open(conf->database, "tlsrpt-summary", err,
-	    sizeof err)) == NULL) {
-		log_warnx("database unreachable: %s", err);
-		return EX_TEMPFAIL_;
-	}
-	if (store_schema_ok(st, err, sizeof err) == -1) {
-		log_warnx("%s", err);
-		store_close(st);
-		return EX_CONFIG_;
-	}
+	if ((st = cmd_store(conf, "tlsrpt-summary", &rc)) == NULL)
+		return rc;
 	if (store_summary(st, &q, &s, err, sizeof err) == -1) {
 		log_warnx("summary: %s", err);
 		rc = EX_TEMPFAIL_;

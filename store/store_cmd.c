@@ -26,6 +26,28 @@
 #include "store.h"
 #include "util.h"
 
+/* cmd_store - connect for a command and check the schema; NULL with the
+ * exit status in *status (75 unreachable, 78 no schema) */
+struct store *
+cmd_store(const struct conf *conf, const char *appname, int *status)
+{
+	struct store	*st;
+	char		 err[ERRLEN];
+
+	if ((st = store_open(conf->database, appname, err,
+	    sizeof err)) == NULL) {
+		log_warnx("database unreachable: %s", err);
+		*status = EX_TEMPFAIL_;
+		return NULL;
+	}
+	if (store_schema_ok(st, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		*status = EX_CONFIG_;
+		return store_close(st);
+	}
+	return st;
+}
+
 /* cmd_db - "db migrate" */
 int
 cmd_db(struct conf *conf, int argc, char **argv)
@@ -68,16 +90,8 @@ cmd_reparse(struct conf *conf, int argc, char **argv)
 		fprintf(stderr, "usage: tlsrpt reparse\n");
 		return EX_USAGE_;
 	}
-	if ((st = store_open(conf->database, "tlsrpt-reparse", err,
-	    sizeof err)) == NULL) {
-		log_warnx("database unreachable: %s", err);
-		return EX_TEMPFAIL_;
-	}
-	if (store_schema_ok(st, err, sizeof err) == -1) {
-		log_warnx("%s", err);
-		store_close(st);
-		return EX_CONFIG_;
-	}
+	if ((st = cmd_store(conf, "tlsrpt-reparse", &rc)) == NULL)
+		return rc;
 	if (store_reparse(st, conf->max_report_bytes, conf->domains,
 	    conf->n_domains, &reparsed, &failed, err, sizeof err) == -1) {
 		log_warnx("reparse: %s", err);
@@ -105,16 +119,8 @@ cmd_spool(struct conf *conf, int argc, char **argv)
 		fprintf(stderr, "usage: tlsrpt spool replay\n");
 		return EX_USAGE_;
 	}
-	if ((st = store_open(conf->database, "tlsrpt-spool", err,
-	    sizeof err)) == NULL) {
-		log_warnx("database unreachable: %s", err);
-		return EX_TEMPFAIL_;
-	}
-	if (store_schema_ok(st, err, sizeof err) == -1) {
-		log_warnx("%s", err);
-		store_close(st);
-		return EX_CONFIG_;
-	}
+	if ((st = cmd_store(conf, "tlsrpt-spool", &rc)) == NULL)
+		return rc;
 	if (spool_replay(conf->spool_dir, st, conf, &done, &temp, err,
 	    sizeof err) == -1) {
 		log_warnx("spool replay: %s", err);

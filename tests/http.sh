@@ -20,15 +20,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-pass=0 fail=0
-check() {
-	if [ "$2" == "$3" ]; then pass=$((pass + 1)); else
-		fail=$((fail + 1)); printf 'FAIL %s:\n  got:  %s\n  want: %s\n' "$1" "$2" "$3"; fi
-}
-check_has() {
-	case "$2" in *"$3"*) pass=$((pass + 1)) ;;
-	*) fail=$((fail + 1)); printf 'FAIL %s: "%s" not in:\n%s\n' "$1" "$3" "$2" ;; esac
-}
+. tests/check.sh
 
 # --- a CA and a server certificate for localhost / 127.0.0.1 -------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

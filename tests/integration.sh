@@ -13,18 +13,7 @@ cd "$(dirname "$0")/.." || exit 1
 CORPUS=${TLSRPT_CORPUS:?}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-
-# check NAME GOT WANT - exact comparison
-check() {
-	if [ "$2" == "$3" ]; then pass=$((pass + 1)); else
-		fail=$((fail + 1)); printf 'FAIL %s:\n  got:  %s\n  want: %s\n' "$1" "$2" "$3"; fi
-}
-# check_has NAME TEXT NEEDLE - TEXT contains NEEDLE
-check_has() {
-	case "$2" in *"$3"*) pass=$((pass + 1)) ;;
-	*) fail=$((fail + 1)); printf 'FAIL %s: "%s" not in:\n%s\n' "$1" "$3" "$2" ;; esac
-}
+. tests/check.sh
 # newdb NAME [DOMAINS] - a fresh database and a config file naming it
 newdb() {
 	pg_createdb "$PGDIR" "${P}_$1" >/dev/null
