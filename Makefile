@@ -62,7 +62,7 @@ $(B)/migrations.o: $(B)/migrations.c store/migrations.h
 $(B)/tlsrpt: $(B)/lib/main.o $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c tests/unit/t.h $(OBJS)
+$(B)/tests/%: tests/unit/%.c tests/unit/t.h tests/unit/tgz.h $(OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(LDFLAGS) $(LDLIBS)
 

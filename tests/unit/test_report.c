@@ -23,6 +23,7 @@
 #include "report.h"
 #include "util.h"
 #include "t.h"
+#include "tgz.h"
 
 #define MiB		(1024 * 1024)
 #define MAX_JSON	(16 * MiB)
@@ -50,58 +51,6 @@ slurp(const char *path, size_t *len)
 	return buf_steal(&b, len);
 }
 
-/* gz - append one gzip member of p/len to b */
-static void
-gz(struct buf *b, const void *p, size_t len)
-{
-	z_stream	 s;
-	unsigned char	 tmp[4096];
-	int		 rc;
-
-	memset(&s, 0, sizeof(s));
-	if (deflateInit2(&s, 9, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
-		abort();
-	s.next_in = (Bytef *)(uintptr_t)p;
-	s.avail_in = (uInt)len;
-	do {
-		s.next_out = tmp;
-		s.avail_out = sizeof(tmp);
-		rc = deflate(&s, Z_FINISH);
-		buf_append(b, tmp, sizeof(tmp) - s.avail_out);
-	} while (rc == Z_OK);
-	deflateEnd(&s);
-}
-
-/* gz_zeros - a gzip member of n zero bytes, deflated in a stream so the
- * test never holds n bytes */
-static void
-gz_zeros(struct buf *b, size_t n)
-{
-	static const unsigned char zeros[64 * 1024];
-	unsigned char	 tmp[16 * 1024];
-	z_stream	 s;
-	size_t		 fed = 0;
-	int		 rc;
-
-	memset(&s, 0, sizeof(s));
-	if (deflateInit2(&s, 9, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
-		abort();
-	do {
-		if (s.avail_in == 0 && fed < n) {
-			s.next_in = (Bytef *)(uintptr_t)zeros;
-			s.avail_in = (uInt)(n - fed < sizeof(zeros) ?
-			    n - fed : sizeof(zeros));
-			fed += s.avail_in;
-		}
-		s.next_out = tmp;
-		s.avail_out = sizeof(tmp);
-		rc = deflate(&s, fed == n ? Z_FINISH : Z_NO_FLUSH);
-		buf_append(b, tmp, sizeof(tmp) - s.avail_out);
-	} while (rc != Z_STREAM_END);
-	deflateEnd(&s);
-}
 
 /* cmpstr - qsort callback for char * */
 static int
@@ -1154,13 +1103,13 @@ run_decode(const struct decode_case *c)
 	if (c->members == 0)
 		buf_puts(&b, good);
 	else if (c->members == 1)
-		gz(&b, good, strlen(good));
+		gz_member(&b, good, strlen(good), NULL);
 	else if (c->members == 2) {
-		gz(&b, good, half);
-		gz(&b, good + half, strlen(good) - half);
+		gz_member(&b, good, half, NULL);
+		gz_member(&b, good + half, strlen(good) - half, NULL);
 	} else if (c->members == 3) {
-		gz(&b, "\xef\xbb\xbf", 3);
-		gz(&b, good, strlen(good));
+		gz_member(&b, "\xef\xbb\xbf", 3, NULL);
+		gz_member(&b, good, strlen(good), NULL);
 	}
 	buf_append(&b, c->post, c->postlen);
 	b.len -= (size_t)c->cut;
@@ -1190,7 +1139,7 @@ test_bomb(void)
 	char		 err[ERRLEN] = "";
 	enum report_error rc;
 
-	gz_zeros(&b, 64 * (size_t)MiB);
+	gz_bomb(&b, 64 * (size_t)MiB);
 	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
 	t_int("gzip bomb", rc, REPORT_ERR_TOO_BIG);
 	t_ok("gzip bomb", r == NULL, "report not NULL");
