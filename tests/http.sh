@@ -13,7 +13,10 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/pg.sh
 CORPUS=${TLSRPT_CORPUS:?}
 T=$(mktemp -d)
+chmod 711 "$T"		# the "user =" test's server must reach its spool
 pids=()
+# IPv6 loopback, where the machine has it
+V6=; grep -q ' lo$' /proc/net/if_inet6 2>/dev/null && V6=1
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	pg_start "$PGDIR" 2>/dev/null
@@ -28,7 +31,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     2>/dev/null
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$T/server.key" -out "$T/server.csr" -subj /CN=localhost 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$T/san.ext"
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n' >"$T/san.ext"
 openssl x509 -req -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
     -CAcreateserial -days 2 -extfile "$T/san.ext" -out "$T/server.pem" 2>/dev/null
 
@@ -60,8 +63,10 @@ post() {
 	    --resolve "localhost:$PORT:127.0.0.1" -H 'Content-Type: application/tlsrpt+gzip' --data-binary @"$f" "$@" "${U:-$URL}"
 }
 
-start_server main 'max_connections_per_ip = 200\nrate_limit_per_minute = 100000\n'
+start_server main "max_connections_per_ip = 200\nrate_limit_per_minute = 100000\nlisten_http = 127.0.0.1:0\n${V6:+listen = [::1]:0\n}"
 check "serve: started and listening" "$([ -n "$PORT" ] && echo yes)" yes
+HPORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/main.log")
+P6=$(sed -n 's|.*listening on https://\[::1\]:\([0-9]*\).*|\1|p' "$T/main.log")
 
 # --- every real report over HTTPS ---------------------------------------
 # tally CODES... - "N code; ..." counts, for comparing sets of answers
@@ -82,6 +87,10 @@ check "second report_path" "$(U=https://localhost:$PORT/v1/report post tests/fix
 gzip -c tests/fixtures/summary/r3-microsoft-tlsa-larger.json >"$T/r3.gz"
 check "mislabelled gzip (text/plain): sniffed, 201" "$(post "$T/r3.gz" -H 'Content-Type: text/plain')" 201
 check "no Content-Type JSON: 201" "$(post tests/fixtures/summary/r4-postfix-split-sts.json -H 'Content-Type:')" 201
+check "listen_http: plain HTTP for a reverse proxy" "$(U=http://127.0.0.1:$HPORT/tlsrpt post tests/fixtures/summary/r7-mixed-domains.json)" 201
+if [ -n "$V6" ]; then
+	check "listen [::1]: IPv6" "$(U=https://[::1]:$P6/tlsrpt post tests/fixtures/summary/r8-dane-mx-host.json)" 201
+fi
 
 # --- errors --------------------------------------------------------------
 sed 's/"total-successful-session-count":100/"total-successful-session-count":-100/' $f1 >"$T/negative.json"
@@ -140,8 +149,26 @@ check "database down and spool gone: 503" "$(post "$T/many/1.json" -D "$T/header
 check_has "503 says Retry-After: 300" "$(cat "$T/headers")" "Retry-After: 300"
 pg_start "$PGDIR"
 
-# --- SIGTERM: stop accepting, finish, exit 0 ------------------------------
+# --- SIGTERM: stop accepting, finish requests in flight, exit 0 ----------
+# a valid report padded with 40 KB of blanks, sent at 16 KB/s
+{ sed 's/_example.com"/_slow.example.com"/; s/}[[:space:]]*$//' tests/fixtures/summary/r9-april.json
+  head -c 40000 /dev/zero | tr '\0' ' '; printf '}'; } >"$T/slow.json"
+post "$T/slow.json" --limit-rate 16k -o /dev/null >"$T/slow.code" & slow=$!
+sleep 1
 kill -TERM "$SPID"; wait "$SPID"; check "SIGTERM: exit 0" "$?" 0
+wait "$slow"
+check "SIGTERM: the upload in flight still stored (201)" "$(cat "$T/slow.code")" 201
+check "SIGTERM: it is in the database" "$(sql "SELECT count(*) FROM report WHERE report_id LIKE '%_slow.example.com'")" 1
+check "SIGTERM: no new connections taken" "$(post $f1 --max-time 5 -o /dev/null)" 000
+
+# --- user =: privileges dropped after binding and reading the key --------
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	start_server priv 'user = nobody\n'
+	check "user = nobody: running as nobody" "$(awk '/^Uid:/ {print $2, $3, $4, $5}' /proc/"$SPID"/status)" \
+	    "$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody)"
+	check "user = nobody: still answers (stored or spooled)" "$(post tests/fixtures/summary/r3-microsoft-tlsa-larger.json -o /dev/null)" 201
+	kill -TERM "$SPID"; wait "$SPID"
+fi
 
 # --- rate limit ----------------------------------------------------------
 start_server rl 'rate_limit_per_minute = 3\n'
