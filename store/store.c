@@ -82,7 +82,7 @@
 
 /* Staged rows after which the session vacuums its staging table, so its
  * space is reused (autovacuum never visits temporary tables). */
-#define STAGE_VACUUM_ROWS	5000
+#define STAGE_VACUUM_ROWS	500
 
 #define COPY_STAGE							\
 	"COPY " STAGE " (id, organization_name, report_id, start_raw, "	\

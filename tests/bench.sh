@@ -13,6 +13,8 @@
 #   (b) real ingest, one new TLS connection per report
 #   (c) real ingest over keep-alive connections (BENCH_KA_CLIENTS)
 # printing reports/s and the ratios.  No pass/fail: numbers.
+# BENCH_CLIENTS, BENCH_KA_CLIENTS and BENCH_THREADS (serve's threads) may
+# be set to explore.
 set -eu
 BIN=$1
 TOOL=$(dirname "$BIN")/tests/bench_tool
@@ -58,8 +60,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$W/key.pem" -out "$W/cert.pem" -days 2 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
 pg_createdb "$W/pg" http >/dev/null
-printf 'database = %s\nlisten = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\nspool_dir = %s\nrate_limit_per_minute = 0\nmax_connections = 1000\nmax_connections_per_ip = 1000\n' \
-    "$(pg_conninfo "$W/pg" http)" "$W/cert.pem" "$W/key.pem" "$W/spool" >"$W/serve.conf"
+printf 'database = %s\nlisten = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\nspool_dir = %s\nrate_limit_per_minute = 0\nmax_connections = 1000\nmax_connections_per_ip = 1000\nthreads = %s\n' \
+    "$(pg_conninfo "$W/pg" http)" "$W/cert.pem" "$W/key.pem" "$W/spool" \
+    "${BENCH_THREADS:-4}" >"$W/serve.conf"
 "$BIN" -c "$W/serve.conf" db migrate >/dev/null
 # serve [ARGS] - start the server, set URL
 serve() {
