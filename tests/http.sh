@@ -114,6 +114,7 @@ check "body far over max_body_bytes: 413 at once" "$(post "$T/huge.bin" -H 'Expe
 check "body over max_body_bytes (chunked): 413" "$(post "$T/big.bin" -H 'Transfer-Encoding: chunked')" 413
 head -c 4000000 /dev/zero | gzip -c >"$T/bomb.gz"
 check "inflates past max_report_bytes: 413" "$(post "$T/bomb.gz")" 413
+check "headers over max_header_bytes: 431" "$(post $f1 -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)")" 431
 check_has "log: one line per request" "$(cat "$T/main.log")" 'client=127.0.0.1 status=201 org="Google Inc." report-id="2026-03-01T00:00:00Z_example.com" verdict=stored'
 
 # --- concurrency ---------------------------------------------------------
