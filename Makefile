@@ -120,8 +120,11 @@ bench: deps all $(B)/tests/bench_tool $(B)/tests/http_load
 	@sh tests/bench.sh build/tlsrpt
 
 install: $(B)/tlsrpt
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/tlsrpt
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/tlsrpt \
+	  $(DESTDIR)$(PREFIX)/share/doc/tlsrpt
 	install -m 755 $(B)/tlsrpt $(DESTDIR)$(BINDIR)/tlsrpt
+	install -m 644 README.md etc/tlsrpt.service \
+	  $(DESTDIR)$(PREFIX)/share/doc/tlsrpt/
 	[ -f $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf ] || \
 	  install -m 644 etc/tlsrpt.conf $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf
 

@@ -251,7 +251,7 @@ cmd_summary(struct conf *conf, int argc, char **argv)
 	struct summary		 s;
 	struct store		*st;
 	enum render_format	 fmt = RENDER_TEXT;
-	char			 err[ERRLEN];
+	char			 err[ERRLEN], dom[256];
 	int			 i, rc = 0;
 
 	memset(&q, 0, sizeof q);
@@ -263,8 +263,13 @@ cmd_summary(struct conf *conf, int argc, char **argv)
 
 		if (val == NULL)
 			goto usage;
-		if (strcmp(opt, "--domain") == 0)
-			q.domain = val;
+		if (strcmp(opt, "--domain") == 0 &&
+		    strlen(val) < sizeof dom) {
+			/* as stored: lower-case, no final dot */
+			snprintf(dom, sizeof dom, "%s", val);
+			domain_normalise(dom);
+			q.domain = dom;
+		}
 		else if (strcmp(opt, "--from") == 0 && valid_day(val))
 			q.from = val;
 		else if (strcmp(opt, "--to") == 0 && valid_day(val))

@@ -153,7 +153,7 @@ check "summary set: 9 stored" "$(grep -c '^stored ' <<<"$out")" 9
 check "summary: March (json)" "$(tl summary --from 2026-03-01 --to 2026-03-31 --format json)" \
     "$(cat tests/fixtures/summary/expected-march.json)"
 check "summary: all time (json)" "$(tl summary --format json)" "$(cat tests/fixtures/summary/expected-all.json)"
-check "summary: --domain" "$(tl summary --domain example.net --from 2026-03-01 --to 2026-03-31 --format json | grep -o '"domain":"[^"]*"' | tr '\n' ' ')" '"domain":"example.net" '
+check "summary: --domain (normalised)" "$(tl summary --domain Example.NET. --from 2026-03-01 --to 2026-03-31 --format json | grep -o '"domain":"[^"]*"' | tr '\n' ' ')" '"domain":"example.net" '
 check "summary: empty range" "$(tl summary --from 2020-01-01 --to 2020-01-31 --format json)" '{"from":"2020-01-01","to":"2020-01-31","domains":[]}'
 csv=$(tl summary --from 2026-03-01 --to 2026-03-31 --format csv | tr -d '\r')
 check_has "summary: csv total row" "$csv" '"example.com",total,,4,207,9,'
