@@ -209,6 +209,8 @@ reply(struct MHD_Connection *c, unsigned status, const char *text,
 	len = (size_t)snprintf(body, sizeof body, "%s\n", text);
 	if (len >= sizeof body)
 		len = sizeof body - 1;
+	if (status == MHD_HTTP_NO_CONTENT)
+		len = 0;		/* a 204 has no body */
 	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
