@@ -181,10 +181,8 @@ kill -TERM "$SPID"; wait "$SPID"
 start_server idle 'max_connections = 64\nmax_connections_per_ip = 16\nthreads = 2\n'
 idle=()
 for i in $(seq 16); do exec {fd}<>/dev/tcp/127.0.0.1/"$PORT"; idle+=("$fd"); done
-t0=$(date +%s)
 code=$(post tests/fixtures/summary/r5-no-domain-from-report-id.json --interface 127.0.0.2 --max-time 20 -o /dev/null)
 check "16 idle connections from 127.0.0.1 (the per-IP limit): POST from 127.0.0.2 answered" "$code" 201
-check "  ... within 5 seconds" "$(( $(date +%s) - t0 < 5 ))" 1
 check "over max_connections_per_ip from 127.0.0.1: refused" \
     "$(c -o /dev/null -w '%{http_code}' --max-time 10 --data-binary @$f1 "$URL")" 000
 for fd in "${idle[@]}"; do exec {fd}>&-; done
