@@ -68,6 +68,10 @@
 #define RETRY_AFTER_503		"300"
 #define RETRY_AFTER_429		"60"
 #define DB_BACKOFF_SECONDS	2
+/* A database that hangs rather than fails would hold every request
+ * waiting for the committer: past this, the statement is cancelled and
+ * the reports go to the spool. */
+#define DB_STATEMENT_SECONDS	30
 #define RATE_SLOTS		4096
 
 /* One listening socket and the daemon serving it. */
@@ -339,7 +343,9 @@ db_get(struct committer *cm)
 	if (now_mono() < until)
 		return NULL;
 	if ((cm->store = store_open(cm->s->conf->database, "tlsrpt-serve",
-	    err, sizeof err)) == NULL) {
+	    err, sizeof err)) == NULL ||
+	    store_set_timeout(cm->store, DB_STATEMENT_SECONDS, err,
+	    sizeof err) == -1) {
 		log_warnx("database unreachable, spooling: %s", err);
 		db_lost(cm);
 	}

@@ -1517,6 +1517,26 @@ store_close(struct store *s)
 	return NULL;
 }
 
+/* store_set_timeout - see store.h */
+int
+store_set_timeout(struct store *s, unsigned seconds, char *err,
+    size_t errlen)
+{
+	PGresult	*res;
+	const char	*param[1];
+	char		 ms[32];
+
+	snprintf(ms, sizeof ms, "%u", seconds * 1000);
+	param[0] = ms;
+	res = PQexecParams(s->conn,
+	    "SELECT set_config('statement_timeout', $1, false)", 1, NULL,
+	    param, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return db_fail(s, res, "statement_timeout", err, errlen);
+	PQclear(res);
+	return 0;
+}
+
 /*
  * store_migrate - apply the embedded migrations the database lacks.  The
  * advisory lock comes before anything else, so two concurrent runs (two

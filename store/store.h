@@ -28,6 +28,11 @@ struct store;
  * Returns NULL with err when the server cannot be reached. */
 struct store *store_open(const char *conninfo, const char *appname,
 	    char *err, size_t errlen);
+/* store_set_timeout - cancel any statement of this session that runs
+ * longer than seconds (a hung database then fails like a lost one) */
+int	store_set_timeout(struct store *, unsigned seconds, char *err,
+	    size_t errlen);
+
 /* store_close - disconnect and free; accepts NULL, returns NULL */
 struct store *store_close(struct store *);
 
