@@ -13,7 +13,8 @@
  *	  200 duplicate, 202 foreign (not one of our domains)
  *	  400 undecodable or invalid (the body is kept in quarantine)
  *	  404 other paths, 405 other methods (Allow: POST), 413 too large,
- *	  415 neither gzip nor JSON, 429 over rate_limit_per_minute,
+ *	  415 neither gzip nor JSON, 429 over rate_limit_per_minute, 431
+ *	  headers over max_header_bytes (libmicrohttpd),
  *	  503 + Retry-After only when neither PostgreSQL nor the spool took it.
  *	Postfix's reporter treats ANY answer as delivered, so 503 is the last
  *	resort and every 400 body is kept for a later "tlsrpt reparse".
@@ -24,10 +25,12 @@
  *	flight finish, and exit 0.  The main thread drains the spool into
  *	PostgreSQL whenever entries wait and the database answers.
  *
- *	Each worker thread keeps its own PostgreSQL connection (a PGconn is
- *	not shared between threads).  After the database failed, requests go
- *	straight to the spool for a few seconds instead of each waiting for
- *	a connection attempt.
+ *	Worker threads (libmicrohttpd's pool) read and decode; a finished
+ *	request is suspended and queued for the committer thread, which
+ *	stores whatever waits in one transaction on its own connection and
+ *	resumes the requests to be answered (see committer()).  After the
+ *	database failed, requests go straight to the spool for a few seconds
+ *	instead of each waiting for a connection attempt.
  *
  * DIAGNOSTICS
  *	One log line per request: client, status, organisation, report-id,
