@@ -271,14 +271,18 @@ spool_take(struct store *st, const struct conf *conf, struct spool_entry *e,
 		item.source = e->source;
 		rc = store_batch(st, &item, 1, conf->domains, conf->n_domains,
 		    temp, err, errlen);
-		if (rc == 0)
-			log_info("spool %s: %s %s", e->name,
-			    item.verdict == STORE_DUPLICATE ? "duplicate" :
-			    item.verdict == STORE_FOREIGN ? "foreign" :
-			    item.verdict == STORE_STORED ? "stored" : "failed",
-			    item.err[0] ? item.err : "");
 		report_free(r);
-		return rc;
+		if (rc == -1)
+			return -1;
+		log_info("spool %s: %s%s%s", e->name,
+		    item.verdict == STORE_DUPLICATE ? "duplicate" :
+		    item.verdict == STORE_FOREIGN ? "foreign" :
+		    item.verdict == STORE_STORED ? "stored" :
+		    "refused by the database, quarantined",
+		    item.err[0] ? ": " : "", item.err);
+		if (item.verdict != STORE_FAILED)
+			return 0;
+		snprintf(why, sizeof why, "%s", item.err);
 	}
 	/* Spooled as invalid, or no longer parses: quarantine, never drop. */
 	return store_quarantine(st, e->transport ? e->transport : "spool",

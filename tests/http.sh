@@ -188,5 +188,16 @@ check "over max_connections_per_ip from 127.0.0.1: refused" \
 for fd in "${idle[@]}"; do exec {fd}>&-; done
 kill -TERM "$SPID"; wait "$SPID"
 
+# --- tlsrpt spool replay: what the server does by itself, by hand ---------
+start_server sp ''
+pg_stop "$PGDIR"
+for i in 1 2; do sed "s/_example.com\"/_replay$i.example.com\"/" $f1 >"$T/replay$i.json"
+	check "spool replay: report $i spooled while the database is down" "$(post "$T/replay$i.json" -o /dev/null)" 201; done
+kill -TERM "$SPID"; wait "$SPID"
+pg_start "$PGDIR"
+check "spool replay: by hand" "$("$BIN" -c "$T/sp.conf" spool replay 2>/dev/null)" "2 spooled entries moved into the database, 0 left"
+check "spool replay: stored once each" "$(sql "SELECT count(*) FROM report WHERE report_id LIKE '%_replay_.example.com'")" 2
+check "spool replay: again, nothing to do" "$("$BIN" -c "$T/sp.conf" spool replay 2>/dev/null)" "0 spooled entries moved into the database, 0 left"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
