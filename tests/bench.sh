@@ -7,12 +7,18 @@
 #   ingest: "tlsrpt ingest" of all of them into a fresh database of a
 #           private PostgreSQL with its default, durable settings
 # and then "tlsrpt serve" on loopback with an ECDSA P-256 certificate,
-# driven by tests/bench/http_load (BENCH_CLIENTS concurrent clients):
+# driven by tests/bench/http_load (BENCH_CLIENTS concurrent clients), on a
+# second corpus shaped like the real reports of ../shared/corpus/real
+# (mostly one policy, a quarter with 1-3 failure details; the first
+# corpus averages 15 details, a stress case for bulk ingest):
 #   (a) floor: the server answering 204 without processing, one new TLS
 #       connection per request
 #   (b) real ingest, one new TLS connection per report
 #   (c) real ingest over keep-alive connections (BENCH_KA_CLIENTS)
-# printing reports/s and the ratios.  No pass/fail: numbers.
+# printing reports/s and the ratios, and for (a) and (b) where the CPU
+# went per request (load generator, server, PostgreSQL): the client
+# shares the machine, so that split says what the ratio is made of.
+# No pass/fail: numbers.
 # BENCH_CLIENTS, BENCH_KA_CLIENTS and BENCH_THREADS (serve's threads) may
 # be set to explore.
 set -eu
@@ -75,18 +81,41 @@ serve() {
 	URL=https://127.0.0.1:$port/tlsrpt
 }
 stop() { kill -TERM "$SPID"; wait "$SPID"; SPID=; }
-# rate LINE - the rate field of http_load's summary line
-rate() { sed -n 's/.* ok: \([0-9]*\) seconds: \([0-9.]*\) .*/\1 \2/p'; }
-set -- "$W"/corpus/*
+# CPU time in clock ticks: the machine (user, nice, system, irq,
+# softirq), one process, and every postgres process (with the children
+# the postmaster reaped, so exited backends still count)
+cpu_all() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+cpu_pid() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_pg() {
+	cat /proc/[0-9]*/stat 2>/dev/null |
+	    awk '$2 == "(postgres)" {t += $14 + $15 + $16 + $17} END {print t + 0}'
+}
+HZ=$(getconf CLK_TCK)
+# load ARGS... - run http_load; print "OK SECONDS TOTAL CLIENT SERVER PG"
+# (CPU in seconds) for the server started last
+load() {
+	g0=$(cpu_pg); s0=$(cpu_pid "$SPID"); m0=$(cpu_all)
+	out=$("$LOAD" "$@")
+	m1=$(cpu_all); g1=$(cpu_pg); s1=$(cpu_pid "$SPID")
+	echo "$out" | awk -v hz="$HZ" -v m=$((m1 - m0)) -v g=$((g1 - g0)) \
+	    -v s=$((s1 - s0)) '
+	    / ok: / { ok = $4; secs = $6 }
+	    /^cpu: / { cl = $2 }
+	    END { print ok, secs, m / hz, cl, s / hz, g / hz }'
+}
+NT=$((N / 2))
+mkdir -p "$W/typical"
+"$TOOL" gen "$W/typical" "$NT" typical
+set -- "$W"/typical/*
 first=$(printf '%s\n' "$@" | head -n "$NB")
 rest=$(printf '%s\n' "$@" | tail -n +"$((NB + 1))")
 
 serve --bench-null
-a=$("$LOAD" -c "$C" -n "$NB" --cacert "$W/cert.pem" "$URL" $first | rate)
+a=$(load -c "$C" -n "$NB" --cacert "$W/cert.pem" "$URL" $first)
 stop
 serve
-b=$("$LOAD" -c "$C" -n "$NB" --cacert "$W/cert.pem" "$URL" $first | rate)
-c=$("$LOAD" -k -c "$K" -n "$((N - NB))" --cacert "$W/cert.pem" "$URL" $rest | rate)
+b=$(load -c "$C" -n "$NB" --cacert "$W/cert.pem" "$URL" $first)
+c=$(load -k -c "$K" -n "$((NT - NB))" --cacert "$W/cert.pem" "$URL" $rest)
 stop
 rows=$(psql -XAtq "$(pg_conninfo "$W/pg" http)" -c "SELECT count(*) FROM report")
 echo
@@ -98,4 +127,7 @@ awk -v a="$a" -v b="$b" -v c="$c" -v C="$C" -v K="$K" -v rows="$rows" 'BEGIN {
 	printf "(b) ingest, new TLS per report:      %8.0f reports/s  (%d in %.2f s, %d clients)\n", rb, B[1], B[2], C
 	printf "(c) ingest, keep-alive:              %8.0f reports/s  (%d in %.2f s, %d connections)\n", rc, X[1], X[2], K
 	printf "ratio (b)/(a):                       %8.3f\n", rb / ra
+	printf "CPU ms per request    all   load generator   server   postgresql\n"
+	printf "(a) floor           %5.3f   %5.3f            %5.3f    %5.3f\n", A[3] * 1e3 / A[1], A[4] * 1e3 / A[1], A[5] * 1e3 / A[1], A[6] * 1e3 / A[1]
+	printf "(b) ingest          %5.3f   %5.3f            %5.3f    %5.3f\n", B[3] * 1e3 / B[1], B[4] * 1e3 / B[1], B[5] * 1e3 / B[1], B[6] * 1e3 / B[1]
 }'

@@ -38,12 +38,15 @@ static const char *const results[] = { "certificate-expired",
 	"starttls-not-supported", "validation-failure",
 	"sts-policy-fetch-error", "certificate-host-mismatch", "tlsa-invalid" };
 
-/* gen_one - one report as JSON into b */
+/* gen_one - one report as JSON into b; typical: shaped like the real
+ * corpus rather than heavy (see gen) */
 static void
-gen_one(struct buf *b, unsigned i)
+gen_one(struct buf *b, unsigned i, int typical)
 {
 	unsigned	 org = next(4), dom = next(50), day = i % 28 + 1;
-	unsigned	 npol = next(2) + 1, p, f, nf;
+	unsigned	 npol, p, f, nf;
+
+	npol = typical ? (next(10) == 0 ? 2 : 1) : next(2) + 1;
 
 	buf_printf(b, "{\"organization-name\":\"%s\",\"date-range\":"
 	    "{\"start-datetime\":\"2026-02-%02uT00:00:00Z\",\"end-datetime\":"
@@ -51,7 +54,12 @@ gen_one(struct buf *b, unsigned i)
 	    "org\",\"report-id\":\"bench-%u_d%u.example\",\"policies\":[",
 	    orgs[org], day, day, i, dom);
 	for (p = 0; p < npol; p++) {
-		nf = p == 0 ? next(21) : 0;
+		if (p > 0)
+			nf = 0;
+		else if (typical)
+			nf = next(4) == 0 ? next(3) + 1 : 0;
+		else
+			nf = next(21);
 		buf_printf(b, "%s{\"policy\":{\"policy-type\":\"%s\","
 		    "\"policy-string\":[\"version: STSv1\",\"mode: enforce\","
 		    "\"mx: mx1.d%u.example\",\"max_age: 604800\"],"
@@ -79,7 +87,7 @@ gen_one(struct buf *b, unsigned i)
 
 /* gen - write n files DIR/rNNNNN.json.gz */
 static int
-gen(const char *dir, unsigned n)
+gen(const char *dir, unsigned n, int typical)
 {
 	struct buf	 b = BUF_INIT;
 	char		 path[4096];
@@ -88,7 +96,7 @@ gen(const char *dir, unsigned n)
 
 	for (i = 0; i < n; i++) {
 		buf_reset(&b);
-		gen_one(&b, i);
+		gen_one(&b, i, typical);
 		snprintf(path, sizeof path, "%s/r%05u.json.gz", dir, i);
 		if ((gz = gzopen(path, "wb6")) == NULL ||
 		    gzwrite(gz, b.data, (unsigned)b.len) != (int)b.len ||
@@ -133,10 +141,12 @@ parse(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	if (argc == 4 && strcmp(argv[1], "gen") == 0)
-		return gen(argv[2], (unsigned)strtoul(argv[3], NULL, 10));
+	if ((argc == 4 || (argc == 5 && strcmp(argv[4], "typical") == 0)) &&
+	    strcmp(argv[1], "gen") == 0)
+		return gen(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
+		    argc == 5);
 	if (argc >= 2 && strcmp(argv[1], "parse") == 0)
 		return parse(argc - 2, argv + 2);
-	fprintf(stderr, "usage: bench_tool gen DIR N | parse FILE...\n");
+	fprintf(stderr, "usage: bench_tool gen DIR N [typical] | parse FILE...\n");
 	return 64;
 }

@@ -41,6 +41,7 @@
  * OUTPUT
  *	On standard output, for a script to parse:
  *		requests: N ok: M seconds: S.SSSSSS rate: R.R/s
+ *		cpu: S.SSSSSS	(this process, user + system, while posting)
  *		status CODE: COUNT	(one line per code seen, ascending)
  *	ok counts 2xx answers; rate is requests (all of them) per second
  *	of wall-clock time; status 0 counts requests that got no complete
@@ -78,6 +79,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -853,6 +855,13 @@ worker(void *arg)
 	return NULL;
 }
 
+/* tv_secs - a struct timeval in seconds */
+static double
+tv_secs(const struct timeval *tv)
+{
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
 /* now - monotonic seconds */
 static double
 now(void)
@@ -880,6 +889,7 @@ main(int argc, char **argv)
 	unsigned char	*body;
 	size_t		 bodylen, k;
 	double		 t0, secs;
+	struct rusage	 ru0, ru1;
 	int		 ch, plain = 0, err, s;
 
 	while ((ch = getopt_long(argc, argv, "kc:n:", longopts, NULL)) != -1) {
@@ -943,6 +953,7 @@ main(int argc, char **argv)
 	w = calloc(nthreads, sizeof(*w));
 	if (w == NULL)
 		fatal("out of memory");
+	getrusage(RUSAGE_SELF, &ru0);
 	t0 = now();
 	for (t = 0; t < nthreads; t++)
 		if ((err = pthread_create(&w[t].tid, NULL, worker, &w[t])) != 0)
@@ -950,6 +961,7 @@ main(int argc, char **argv)
 	for (t = 0; t < nthreads; t++)
 		pthread_join(w[t].tid, NULL);
 	secs = now() - t0;
+	getrusage(RUSAGE_SELF, &ru1);
 
 	memset(sum, 0, sizeof(sum));
 	for (t = 0; t < nthreads; t++)
@@ -959,6 +971,8 @@ main(int argc, char **argv)
 		ok += sum[s];
 	printf("requests: %lu ok: %lu seconds: %.6f rate: %.1f/s\n", g.total,
 	    ok, secs, secs > 0 ? (double)g.total / secs : 0.0);
+	printf("cpu: %.6f\n", tv_secs(&ru1.ru_utime) - tv_secs(&ru0.ru_utime) +
+	    tv_secs(&ru1.ru_stime) - tv_secs(&ru0.ru_stime));
 	for (s = 0; s < NSTATUS; s++)
 		if (sum[s] > 0)
 			printf("status %d: %lu\n", s, sum[s]);
