@@ -63,7 +63,7 @@ static const struct conf_entry conf_table[] = {
 	    offsetof(struct conf, rate_limit_per_minute), "600", 0, 10000000, NULL },
 	{ "timeout_seconds", CONF_UINT,
 	    offsetof(struct conf, timeout_seconds), "30", 1, 3600, NULL },
-	{ "threads", CONF_UINT, offsetof(struct conf, threads), "4", 1, 256, NULL },
+	{ "threads", CONF_UINT, offsetof(struct conf, threads), "0", 0, 256, NULL },
 	{ "max_header_bytes", CONF_SIZE,
 	    offsetof(struct conf, max_header_bytes), "32K", 4 * KIB, 1 * MIB, NULL },
 	{ "quarantine_max_bytes", CONF_SIZE,

@@ -45,7 +45,8 @@ struct conf {
 	size_t	 max_connections_per_ip;
 	size_t	 rate_limit_per_minute;	/* per client IP; 0 = off */
 	size_t	 timeout_seconds;	/* idle or slow clients */
-	size_t	 threads;		/* worker threads per listener */
+	size_t	 threads;		/* worker threads per listener; 0: one
+					 * per online CPU */
 	size_t	 max_header_bytes;	/* per connection, headers and buffers */
 	size_t	 quarantine_max_bytes;	/* raw bodies kept of invalid reports */
 };

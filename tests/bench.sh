@@ -19,7 +19,8 @@
 # went per request (load generator, server, PostgreSQL): the client
 # shares the machine, so that split says what the ratio is made of.
 # No pass/fail: numbers.
-# BENCH_CLIENTS, BENCH_KA_CLIENTS and BENCH_THREADS (serve's threads) may
+# BENCH_CLIENTS, BENCH_KA_CLIENTS and BENCH_THREADS (serve's threads,
+# default: its own default, one per CPU) may
 # be set to explore.
 set -eu
 BIN=$1
@@ -66,9 +67,10 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$W/key.pem" -out "$W/cert.pem" -days 2 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
 pg_createdb "$W/pg" http >/dev/null
-printf 'database = %s\nlisten = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\nspool_dir = %s\nrate_limit_per_minute = 0\nmax_connections = 1000\nmax_connections_per_ip = 1000\nthreads = %s\n' \
+printf 'database = %s\nlisten = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\nspool_dir = %s\nrate_limit_per_minute = 0\nmax_connections = 1000\nmax_connections_per_ip = 1000\n%s' \
     "$(pg_conninfo "$W/pg" http)" "$W/cert.pem" "$W/key.pem" "$W/spool" \
-    "${BENCH_THREADS:-4}" >"$W/serve.conf"
+    "${BENCH_THREADS:+threads = $BENCH_THREADS
+}" >"$W/serve.conf"
 "$BIN" -c "$W/serve.conf" db migrate >/dev/null
 # serve [ARGS] - start the server, set URL
 serve() {
