@@ -46,7 +46,7 @@ start_server() {
 	  printf 'domains = foo-bar.io, domain.de, krvtz.net, karlsen.fr, fastmaildmarc.com, server.com, xxxxxxxx.xx\n'
 	  printf 'listen = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\n' "$T/server.pem" "$T/server.key"
 	  printf 'spool_dir = %s/spool-%s\nreport_path = /tlsrpt\nreport_path = /v1/report\n' "$T" "$1"
-	  printf 'max_body_bytes = 64K\nmax_report_bytes = 1M\nthreads = 4\n'
+	  printf 'max_body_bytes = 64K\nmax_report_bytes = 1M\n'
 	  printf '%b' "$2"; } >"$T/$1.conf"
 	"$BIN" -c "$T/$1.conf" serve 2>"$T/$1.log" &
 	SPID=$!; pids+=("$SPID")
