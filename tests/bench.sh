@@ -19,6 +19,7 @@
 # went per request (load generator, server, PostgreSQL): the client
 # shares the machine, so that split says what the ratio is made of.
 # No pass/fail: numbers.
+# BENCH_KEY=rsa uses an RSA-2048 certificate instead.
 # BENCH_CLIENTS, BENCH_KA_CLIENTS and BENCH_THREADS (serve's threads,
 # default: its own default, one per CPU) may
 # be set to explore.
@@ -63,7 +64,11 @@ awk -v n="$N" -v s="$stored" -v f="$floor" -v t0="$t0" -v t1="$t1" \
 C=${BENCH_CLIENTS:-64}		# (a), (b): senders opening connections at once
 K=${BENCH_KA_CLIENTS:-256}	# (c): keep-alive connections
 NB=$((N / 7))			# (b): new connections are slow; a slice
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+case ${BENCH_KEY:-ec} in
+rsa)	KEYARGS="-newkey rsa:2048"; KEYNAME="RSA-2048" ;;
+*)	KEYARGS="-newkey ec -pkeyopt ec_paramgen_curve:P-256"; KEYNAME="ECDSA P-256" ;;
+esac
+openssl req -x509 $KEYARGS -nodes \
     -keyout "$W/key.pem" -out "$W/cert.pem" -days 2 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
 pg_createdb "$W/pg" http >/dev/null
@@ -121,10 +126,11 @@ c=$(load -k -c "$K" -n "$((NT - NB))" --cacert "$W/cert.pem" "$URL" $rest)
 stop
 rows=$(psql -XAtq "$(pg_conninfo "$W/pg" http)" -c "SELECT count(*) FROM report")
 echo
-awk -v a="$a" -v b="$b" -v c="$c" -v C="$C" -v K="$K" -v rows="$rows" 'BEGIN {
+awk -v a="$a" -v b="$b" -v c="$c" -v C="$C" -v K="$K" -v rows="$rows" \
+    -v key="$KEYNAME" 'BEGIN {
 	split(a, A, " "); split(b, B, " "); split(c, X, " ")
 	ra = A[1] / A[2]; rb = B[1] / B[2]; rc = X[1] / X[2]
-	printf "serve, ECDSA P-256 certificate, loopback, durable commits (%d reports stored):\n", rows
+	printf "serve, %s certificate, loopback, durable commits (%d reports stored):\n", key, rows
 	printf "(a) floor, 204, new TLS per request: %8.0f requests/s (%d in %.2f s, %d clients)\n", ra, A[1], A[2], C
 	printf "(b) ingest, new TLS per report:      %8.0f reports/s  (%d in %.2f s, %d clients)\n", rb, B[1], B[2], C
 	printf "(c) ingest, keep-alive:              %8.0f reports/s  (%d in %.2f s, %d connections)\n", rc, X[1], X[2], K
