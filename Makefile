@@ -34,9 +34,16 @@ DEB_PKGS = gcc make libc6-dev pkg-config libjansson-dev zlib1g-dev \
 	   ca-certificates libmicrohttpd-dev
 
 B	?= build
-SRC_LIB	 = lib/xmalloc.c lib/buf.c lib/util.c lib/log.c lib/conf.c
-SRC_ING	 = ingest/gunzip.c ingest/report.c ingest/ingest_file.c ingest/http.c
-SRC_STO	 = store/store.c store/store_cmd.c store/spool.c
+SRC_LIB	 = lib/xmalloc.c lib/buf.c lib/util.c lib/log.c lib/conf.c \
+	   lib/privdrop.c
+SRC_ING	 = ingest/gunzip.c ingest/report.c ingest/report_json.c \
+	   ingest/report_time.c ingest/report_domain.c ingest/intake.c \
+	   ingest/spool.c ingest/replay.c ingest/reparse.c \
+	   ingest/ingest_file.c ingest/serve.c ingest/listen.c \
+	   ingest/http.c ingest/ratelimit.c ingest/committer.c
+SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c \
+	   store/migrate.c store/reparse.c store/quarantine.c store/query.c \
+	   store/store_cmd.c
 SRC_REN	 = render/summary.c
 SRCS	 = $(SRC_LIB) $(SRC_ING) $(SRC_STO) $(SRC_REN)
 OBJS	 = $(SRCS:%.c=$(B)/%.o) $(B)/migrations.o

@@ -1,15 +1,15 @@
 /*
- * ingest_file.c - "tlsrpt ingest [FILE ...]": store report files
+ * ingest_file.c - "tlsrpt ingest [FILE ...]": the file door
  *
  * SYNOPSIS
  *	tlsrpt ingest [FILE ...]	('-' or no FILE: standard input)
  *
  * DESCRIPTION
- *	Each input is decoded (gzip or JSON, sniffed) and stored; per input
- *	one line on stdout, in input order:
+ *	Each input is read, handed to the intake (intake.h: decoded, decided
+ *	and stored) and answered with one line on stdout, in input order:
  *		stored FILE report-id
  *		duplicate FILE report-id
- *		foreign FILE policy-domain
+ *		foreign FILE home-domain
  *		rejected FILE reason
  *	Inputs are stored in batches (conf.batch_reports per transaction,
  *	each report still all-or-nothing) because one durable commit per
@@ -29,89 +29,40 @@
 
 #include "cmd.h"
 #include "conf.h"
+#include "intake.h"
 #include "log.h"
 #include "report.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
 
-/* One input of a batch. */
-struct input {
-	const char	*name;		/* as given on the command line */
-	unsigned char	*raw;		/* owned */
-	size_t		 rawlen;
-	struct report	*report;	/* owned; NULL when rejected */
-	char		 reason[ERRLEN];
-};
-
-/* first_foreign_domain - the domain to name on a "foreign" line */
-static const char *
-first_foreign_domain(const struct report *r)
-{
-	if (r->n_policies > 0)
-		return r->policies[0].domain;
-	return "(none)";
-}
-
-/* store_inputs - store the decoded inputs of a batch; *items gets one
- * verdict per decoded input, in order (the caller frees it) */
+/* print_batch - one line per input, in order; 1 when any was rejected */
 static int
-store_inputs(struct store *st, const struct conf *conf, struct input *in,
-    size_t n, struct store_item **items, char *err, size_t errlen)
+print_batch(const struct intake_item *items, size_t n)
 {
-	size_t	 i, ni = 0;
-	int	 temp = 0;
-
-	*items = xcalloc(n ? n : 1, sizeof **items);
-	for (i = 0; i < n; i++) {
-		if (in[i].report == NULL)
-			continue;
-		(*items)[ni].report = in[i].report;
-		(*items)[ni].raw = in[i].raw;
-		(*items)[ni].rawlen = in[i].rawlen;
-		(*items)[ni].transport = "file";
-		(*items)[ni].source = in[i].name;
-		ni++;
-	}
-	if (ni > 0 && store_batch(st, *items, ni, conf->domains,
-	    conf->n_domains, &temp, err, errlen) == -1)
-		return -1;
-	return 0;
-}
-
-/* print_inputs - one line per input; 1 when any was rejected */
-static int
-print_inputs(const struct input *in, size_t n, const struct store_item *items)
-{
-	size_t	 i, k;
+	const struct intake_item *it;
+	size_t	 i;
 	int	 rejected = 0;
 
-	for (i = 0, k = 0; i < n; i++) {
-		if (in[i].report == NULL) {
-			printf("rejected %s %s\n", in[i].name, in[i].reason);
-			rejected = 1;
-			continue;
-		}
-		switch (items[k].verdict) {
-		case STORE_STORED:
-			printf("stored %s %s\n", in[i].name,
-			    in[i].report->report_id);
+	for (i = 0; i < n; i++) {
+		it = &items[i];
+		switch (it->verdict) {
+		case INTAKE_STORED:
+		case INTAKE_DUPLICATE:
+			printf("%s %s %s\n", intake_verdict_name(it->verdict),
+			    it->source, it->report->report_id);
 			break;
-		case STORE_DUPLICATE:
-			printf("duplicate %s %s\n", in[i].name,
-			    in[i].report->report_id);
-			break;
-		case STORE_FOREIGN:
-			printf("foreign %s %s\n", in[i].name,
-			    first_foreign_domain(in[i].report));
+		case INTAKE_FOREIGN:
+			printf("foreign %s %s\n", it->source,
+			    it->report->home_domain);
 			break;
 		default:
-			printf("rejected %s the database refused it: %s\n",
-			    in[i].name, items[k].err);
+			printf("rejected %s %s%s\n", it->source,
+			    it->refused ? "the database refused it: " : "",
+			    it->reason);
 			rejected = 1;
 			break;
 		}
-		k++;
 	}
 	fflush(stdout);
 	return rejected;
@@ -134,7 +85,8 @@ print_inputs(const struct input *in, size_t n, const struct store_item *items)
 #define NSTORERS	2
 
 struct batch {
-	struct input	*in;
+	struct intake_item *items;
+	unsigned char	**raw;		/* owned: items[i].raw */
 	size_t		 n;
 	size_t		 seq;		/* 0, 1, 2, ... in input order */
 };
@@ -156,34 +108,40 @@ struct pipeline {
 
 struct storer {
 	struct pipeline	*p;
-	struct store	*st;
+	struct intake	 in;		/* its own database connection */
 	pthread_t	 tid;
 };
 
-/* decode_one - read and decode one input into x */
+/* read_one - read input i of b and decode it (the reader thread) */
 static void
-decode_one(const struct conf *conf, const char *name, struct input *x)
+read_one(const struct conf *conf, const char *name, struct batch *b,
+    size_t i)
 {
-	memset(x, 0, sizeof *x);
-	x->name = name;
-	if (read_file(name, conf->max_body_bytes, &x->raw, &x->rawlen,
-	    x->reason, sizeof x->reason) == 0 && report_decode(x->raw,
-	    x->rawlen, conf->max_report_bytes, &x->report, x->reason,
-	    sizeof x->reason) != REPORT_OK)
-		x->report = NULL;
+	struct intake_item	*it = &b->items[i];
+
+	it->transport = "file";
+	it->source = name;
+	if (read_file(name, conf->max_body_bytes, &b->raw[i], &it->rawlen,
+	    it->reason, sizeof it->reason) != 0) {
+		it->verdict = INTAKE_REJECTED;
+		return;
+	}
+	it->raw = b->raw[i];
+	intake_decode(conf, it);
 }
 
-/* free_inputs - release a batch's inputs */
+/* free_batch - release a batch's inputs */
 static void
-free_inputs(struct input *in, size_t n)
+free_batch(struct batch *b)
 {
 	size_t	 i;
 
-	for (i = 0; i < n; i++) {
-		free(in[i].raw);
-		report_free(in[i].report);
+	for (i = 0; i < b->n; i++) {
+		intake_item_clear(&b->items[i]);
+		free(b->raw[i]);
 	}
-	free(in);
+	free(b->items);
+	free(b->raw);
 }
 
 /* reader - the decoding thread */
@@ -197,17 +155,18 @@ reader(void *arg)
 	while (i < p->nfiles) {
 		b.n = p->nfiles - i < p->conf->batch_reports ?
 		    p->nfiles - i : p->conf->batch_reports;
-		b.in = xcalloc(b.n, sizeof *b.in);
+		b.items = xcalloc(b.n, sizeof *b.items);
+		b.raw = xcalloc(b.n, sizeof *b.raw);
 		b.seq = seq++;
 		for (k = 0; k < b.n; k++)
-			decode_one(p->conf, p->files[i + k], &b.in[k]);
+			read_one(p->conf, p->files[i + k], &b, k);
 		i += b.n;
 		pthread_mutex_lock(&p->lock);
 		while (p->count == QUEUE_DEPTH && !p->cancel)
 			pthread_cond_wait(&p->cond, &p->lock);
 		if (p->cancel) {
 			pthread_mutex_unlock(&p->lock);
-			free_inputs(b.in, b.n);
+			free_batch(&b);
 			break;
 		}
 		p->q[(p->head + p->count++) % QUEUE_DEPTH] = b;
@@ -248,7 +207,6 @@ storer(void *arg)
 {
 	struct storer		*sr = arg;
 	struct pipeline		*p = sr->p;
-	struct store_item	*items;
 	struct batch		 b;
 	char			 err[ERRLEN];
 	int			 ok, cancel;
@@ -257,26 +215,24 @@ storer(void *arg)
 		pthread_mutex_lock(&p->lock);
 		cancel = p->cancel;
 		pthread_mutex_unlock(&p->lock);
-		items = NULL;
-		ok = !cancel && store_inputs(sr->st, p->conf, b.in, b.n,
-		    &items, err, sizeof err) == 0;
+		ok = !cancel && intake_submit(&sr->in, b.items, b.n, err,
+		    sizeof err) == 0;
 		pthread_mutex_lock(&p->lock);
 		if (!ok && !p->cancel && !cancel) {
 			log_warnx("database failed, the inputs from %s on "
-			    "are not stored: %s", b.in[0].name, err);
+			    "are not stored: %s", b.items[0].source, err);
 			snprintf(p->err, sizeof p->err, "%s", err);
 			p->cancel = 1;
 			pthread_cond_broadcast(&p->cond);
 		}
 		while (p->printed != b.seq)
 			pthread_cond_wait(&p->cond, &p->lock);
-		if (ok && print_inputs(b.in, b.n, items))
+		if (ok && print_batch(b.items, b.n))
 			p->rejected = 1;
 		p->printed++;
 		pthread_cond_broadcast(&p->cond);
 		pthread_mutex_unlock(&p->lock);
-		free(items);
-		free_inputs(b.in, b.n);
+		free_batch(&b);
 	}
 	return NULL;
 }
@@ -310,9 +266,14 @@ cmd_ingest(struct conf *conf, int argc, char **argv)
 	 * one batch to store. */
 	nsr = nfiles > conf->batch_reports ? NSTORERS : 1;
 	memset(sr, 0, sizeof sr);
-	for (i = 0; i < nsr; i++)
-		if ((sr[i].st = cmd_store(conf, "tlsrpt-ingest", &rc)) == NULL)
+	for (i = 0; i < nsr; i++) {
+		/* no spool and no quarantine: the operator's file stays
+		 * where it is, and a failure is exit 75 */
+		intake_open(&sr[i].in, conf, "tlsrpt-ingest", 0,
+		    cmd_store(conf, "tlsrpt-ingest", &rc));
+		if (sr[i].in.store == NULL)
 			goto close;
+	}
 
 	memset(&p, 0, sizeof p);
 	p.conf = conf;
@@ -338,6 +299,6 @@ cmd_ingest(struct conf *conf, int argc, char **argv)
 		rc = EX_DATAERR_;
 close:
 	for (i = 0; i < nsr; i++)
-		store_close(sr[i].st);
+		intake_close(&sr[i].in);
 	return rc;
 }

@@ -1,27 +1,25 @@
 /*
- * report.c - decode and validate one RFC 8460 report into struct report
+ * report.c - decode one RFC 8460 report into struct report: the field
+ *	      rules of R17
  *
  * SYNOPSIS
  *	#include "report.h"
  *
  *	enum report_error report_decode(raw, rawlen, max_json, &r, err, errlen)
  *	enum report_error report_parse_json(json, len, &r, err, errlen)
- *	void report_assign_domains(r, hint)
  *	struct report *report_free(r)
  *	const char *report_flag_name(bit)
  *
  * DESCRIPTION
  *	report_decode() sniffs the bytes (gzip magic or a JSON object, R10,
- *	R39), inflates with a cap (R38, R41) and hands the JSON text to
- *	report_parse_json().  That parses with jansson, strictly (R13):
- *	duplicate member names, invalid UTF-8 and \u0000 are errors, and so
- *	is nesting deeper than REPORT_MAX_DEPTH, which we check ourselves
- *	because jansson's compile-time limit (2048) is far beyond anything a
- *	report needs.  The parsed tree is then checked against the field
- *	contract of R17: the fields D4 calls required must be there with the
- *	right JSON type; everything else is optional.  Deviations that still
- *	let us understand the report are accepted and recorded as REPORT_F_*
- *	flags (R15-R34), never silently.
+ *	R39), inflates with a cap (R38, R41, gunzip.c) and hands the JSON
+ *	text to report_parse_json().  That loads it strictly
+ *	(report_json.c, R13) and checks the tree against the field contract
+ *	of R17: the fields D4 calls required must be there with the right
+ *	JSON type; everything else is optional.  Deviations that still let
+ *	us understand the report are accepted and recorded as REPORT_F_*
+ *	flags (R15-R34), never silently.  Date-times are read by
+ *	report_time.c, the domains assigned by report_domain.c.
  *
  *	Every string is copied out of jansson before the tree is released,
  *	so the report owns all its memory (report.h).
@@ -41,16 +39,10 @@
 #include <jansson.h>
 
 #include "gunzip.h"
-#include "log.h"
 #include "report.h"
+#include "report_int.h"
 #include "util.h"
 #include "xmalloc.h"
-
-/* Deepest [ / { nesting we accept.  A conforming report needs 5
- * (report, policies, policy entry, policy, policy-string); 32 leaves room
- * for extension members without letting a hostile body make jansson
- * recurse 2048 levels deep. */
-#define REPORT_MAX_DEPTH	32
 
 /* R31: failure-reason-code is stored up to 4 KiB. */
 #define REPORT_MAX_REASON	4096
@@ -184,99 +176,8 @@ report_free(struct report *r)
 	free(r->report_id);
 	free(r->start_raw);
 	free(r->end_raw);
+	free(r->home_domain);
 	free(r);
-	return NULL;
-}
-
-/*
- * JSON layer.
- */
-
-/* depth_ok - 1 when [ and { nest at most REPORT_MAX_DEPTH deep in p/len
- *
- * A byte scan is enough: outside strings every [ { ] } is structure, and
- * inside strings only a backslash can hide a quote.  Malformed input is
- * left for jansson to reject with a better message. */
-static int
-depth_ok(const char *p, size_t len)
-{
-	size_t	i, depth = 0;
-	int	instr = 0;
-
-	for (i = 0; i < len; i++) {
-		if (instr) {
-			if (p[i] == '\\')
-				i++;
-			else if (p[i] == '"')
-				instr = 0;
-			continue;
-		}
-		switch (p[i]) {
-		case '"':
-			instr = 1;
-			break;
-		case '[':
-		case '{':
-			if (++depth > REPORT_MAX_DEPTH)
-				return 0;
-			break;
-		case ']':
-		case '}':
-			if (depth > 0)
-				depth--;
-			break;
-		}
-	}
-	return 1;
-}
-
-/* json_load_strict - json_loadb with our rules (R13); NULL with err */
-static json_t *
-json_load_strict(const char *p, size_t len, char *err, size_t errlen)
-{
-	json_error_t	 e;
-	json_t		*root;
-
-	if (!depth_ok(p, len)) {
-		seterr(err, errlen, "JSON nesting deeper than %d levels",
-		    REPORT_MAX_DEPTH);
-		return NULL;
-	}
-	/* No JSON_DECODE_ANY: the top level must be an object or array.
-	 * No JSON_ALLOW_NUL: \u0000 cannot go into PostgreSQL text. */
-	root = json_loadb(p, len, JSON_REJECT_DUPLICATES, &e);
-	if (root != NULL)
-		return root;
-	switch (json_error_code(&e)) {
-	case json_error_out_of_memory:
-		/* STYLE rule 3: allocation failure is never a verdict. */
-		fatalx("jansson: out of memory");
-	case json_error_invalid_utf8:
-		seterr(err, errlen, "invalid UTF-8 in JSON at line %d "
-		    "column %d", e.line, e.column);
-		break;
-	case json_error_duplicate_key:
-		seterr(err, errlen, "duplicate member name in JSON at line %d "
-		    "column %d (%s)", e.line, e.column, e.text);
-		break;
-	case json_error_stack_overflow:
-		seterr(err, errlen, "JSON nesting too deep");
-		break;
-	case json_error_null_character:
-	case json_error_null_byte_in_key:
-		/* PostgreSQL text cannot hold NUL (report.h). */
-		seterr(err, errlen, "\\u0000 in a JSON string at line %d "
-		    "column %d", e.line, e.column);
-		break;
-	case json_error_numeric_overflow:
-		seterr(err, errlen, "number too large in JSON at line %d "
-		    "column %d", e.line, e.column);
-		break;
-	default:
-		seterr(err, errlen, "invalid JSON at line %d column %d: %s",
-		    e.line, e.column, e.text);
-		break;
-	}
 	return NULL;
 }
 
@@ -417,7 +318,7 @@ nested_strings(const char *s)
 	size_t	 k;
 	char	 junk[ERRLEN];
 
-	if ((a = json_load_strict(s, strlen(s), junk, sizeof(junk))) == NULL)
+	if ((a = report_json_load(s, strlen(s), junk, sizeof(junk))) == NULL)
 		return NULL;
 	if (!json_is_array(a)) {
 		json_decref(a);
@@ -639,110 +540,6 @@ parse_policy(struct ctx *c, json_t *e, struct report_policy *p, size_t idx)
 	return 0;
 }
 
-/*
- * Time (R19).
- */
-
-/* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date
- * (H. Hinnant's algorithm: no timegm(), no TZ, no time_t range limits) */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t		era;
-	unsigned	yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* digits - parse exactly n decimal digits at s into *out */
-static int
-digits(const char *s, int n, int *out)
-{
-	int	i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/*
- * parse_time - RFC 3339 section 5.6 date-time, leniently (R19)
- *
- * YYYY-MM-DD, then 'T', 't' or ' ' (RFC 3339 allows the space "for the
- * sake of readability"), hh:mm:ss, optional .fraction (microseconds kept,
- * the rest dropped), then 'Z'/'z', +hh:mm/-hh:mm, or nothing: Microsoft
- * omits the offset (corpus row 26); we read that as UTC and flag it.
- * *sec is the seconds field as written, for the :59 rule.
- */
-static int
-parse_time(const char *s, int64_t *t, int32_t *usec, int *sec,
-    uint32_t *flags)
-{
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31};
-	int	y, mo, d, h, mi, se, oh, om, off = 0, us = 0, n, leap;
-	size_t	p;
-
-	if (strlen(s) < 19 ||
-	    digits(s, 4, &y) < 0 || s[4] != '-' ||
-	    digits(s + 5, 2, &mo) < 0 || s[7] != '-' ||
-	    digits(s + 8, 2, &d) < 0 ||
-	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    digits(s + 11, 2, &h) < 0 || s[13] != ':' ||
-	    digits(s + 14, 2, &mi) < 0 || s[16] != ':' ||
-	    digits(s + 17, 2, &se) < 0)
-		return -1;
-	p = 19;
-	if (s[p] == '.') {
-		p++;
-		for (n = 0; s[p] >= '0' && s[p] <= '9'; p++, n++)
-			if (n < 6)
-				us = us * 10 + (s[p] - '0');
-		if (n == 0)
-			return -1;
-		for (; n < 6; n++)
-			us *= 10;
-		*flags |= REPORT_F_TIME_FRACTION;
-	}
-	if (s[p] == 'Z' || s[p] == 'z') {
-		p++;
-	} else if (s[p] == '+' || s[p] == '-') {
-		if (digits(s + p + 1, 2, &oh) < 0 || s[p + 3] != ':' ||
-		    digits(s + p + 4, 2, &om) < 0 || oh > 23 || om > 59)
-			return -1;
-		off = (oh * 3600 + om * 60) * (s[p] == '-' ? -1 : 1);
-		p += 6;
-		*flags |= REPORT_F_TIME_OFFSET;
-	} else if (s[p] == '\0') {
-		*flags |= REPORT_F_TIME_NO_OFFSET;
-	}
-	if (s[p] != '\0')
-		return -1;
-
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	/* Seconds 60 is RFC 3339's leap second; it lands on the next
-	 * minute, which is the best a POSIX count can do. */
-	if (mo < 1 || mo > 12 || d < 1 ||
-	    d > mdays[mo - 1] + (mo == 2 && leap) ||
-	    h > 23 || mi > 59 || se > 60)
-		return -1;
-
-	*t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-	    h * 3600 + mi * 60 + se - off;
-	*usec = us;
-	*sec = se;
-	return 0;
-}
-
 /* parse_range - date-range (R19): raw strings, epoch values, flags */
 static int
 parse_range(struct ctx *c, json_t *root)
@@ -759,11 +556,11 @@ parse_range(struct ctx *c, json_t *root)
 	    &r->end_raw) < 0)
 		return -1;
 	check_members(c, dr, range_members);
-	if (parse_time(r->start_raw, &r->start_time, &r->start_usec, &ssec,
-	    &r->flags) < 0)
+	if (report_parse_time(r->start_raw, &r->start_time, &r->start_usec,
+	    &ssec, &r->flags) < 0)
 		return seterr(c->err, c->errlen, "\"start-datetime\" is not an "
 		    "RFC 3339 date-time");
-	if (parse_time(r->end_raw, &r->end_time, &r->end_usec, &esec,
+	if (report_parse_time(r->end_raw, &r->end_time, &r->end_usec, &esec,
 	    &r->flags) < 0)
 		return seterr(c->err, c->errlen, "\"end-datetime\" is not an "
 		    "RFC 3339 date-time");
@@ -867,7 +664,7 @@ report_parse_json(const char *json, size_t len, struct report **out,
 		json += 3;
 		len -= 3;
 	}
-	if ((root = json_load_strict(json, len, err, errlen)) == NULL)
+	if ((root = report_json_load(json, len, err, errlen)) == NULL)
 		return REPORT_ERR_JSON;
 
 	c.r = xcalloc(1, sizeof(*c.r));
@@ -933,77 +730,4 @@ report_decode(const unsigned char *raw, size_t rawlen, size_t max_json,
 		return REPORT_ERR_TOO_BIG;
 	}
 	return report_parse_json((const char *)raw, rawlen, out, err, errlen);
-}
-
-/*
- * Domains.
- */
-
-/* id_domain - the domain that ends a report-id ("..._example.com",
- * "...+example.com"), lower-cased in a new string, or NULL (R24) */
-static char *
-id_domain(const char *id)
-{
-	const char	*s, *p;
-	size_t		 len;
-	char		*d;
-
-	s = strrchr(id, '_');
-	p = strrchr(id, '+');
-	if (p != NULL && (s == NULL || p > s))
-		s = p;
-	if (s == NULL)
-		return NULL;
-	s++;
-	len = strlen(s);
-	/* Only something shaped like a host name: "uuid@mail.ru" or
-	 * "123_456" must not invent a domain. */
-	if (len == 0 || strchr(s, '.') == NULL || s[0] == '.' ||
-	    s[0] == '-' || s[len - 1] == '.' || s[len - 1] == '-' ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789.-") != len)
-		return NULL;
-	d = xstrdup(s);
-	domain_normalise(d);
-	return d;
-}
-
-/* report_assign_domains - (re)compute every policy's effective domain */
-void
-report_assign_domains(struct report *r, const char *hint)
-{
-	struct report_policy *p;
-	char		*dom = NULL;
-	const char	*h, *e;
-	size_t		 i;
-
-	for (i = 0; i < r->n_policies && dom == NULL; i++)
-		if (r->policies[i].policy_domain != NULL)
-			dom = xstrdup(r->policies[i].policy_domain);
-	if (dom == NULL && hint != NULL) {
-		/* A header value: trim blanks, then lower-case (R43). */
-		for (h = hint; *h == ' ' || *h == '\t'; h++)
-			;
-		for (e = h + strlen(h); e > h && (e[-1] == ' ' ||
-		    e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'); e--)
-			;
-		dom = xstrndup(h, (size_t)(e - h));
-		domain_normalise(dom);
-		if (dom[0] == '\0') {
-			free(dom);
-			dom = NULL;
-		}
-	}
-	if (dom == NULL && r->report_id != NULL)
-		dom = id_domain(r->report_id);
-	if (dom == NULL)
-		dom = xstrdup("(unknown)");
-
-	for (i = 0; i < r->n_policies; i++) {
-		p = &r->policies[i];
-		free(p->domain);
-		p->domain = xstrdup(p->policy_domain != NULL ?
-		    p->policy_domain : dom);
-	}
-	free(dom);
 }

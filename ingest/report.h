@@ -1,8 +1,9 @@
 /*
  * report.h - one RFC 8460 report, decoded into plain C
  *
- * report_decode() is the single entry used by every front door (file ingest,
- * HTTPS, mail, reparse): it sniffs the bytes (gzip magic 1f 8b or JSON '{',
+ * report_decode() is the one decoder behind every front door (the intake,
+ * ingest/intake.h, calls it for files, HTTPS, mail, the spool and
+ * reparse): it sniffs the bytes (gzip magic 1f 8b or JSON '{',
  * R10/R39), inflates with a hard cap (R38, R41), parses with jansson
  * rejecting duplicate keys (R13) and validates the field contract of
  * RFC8460-RECEIVER.md R17 (D4: only organization-name, date-range,
@@ -73,9 +74,13 @@ struct report_failure {
 struct report_policy {
 	char		*policy_type;		/* as sent: sts, tlsa, no-policy-found, ... */
 	char		*policy_domain;		/* lower-case, final dot stripped; NULL if absent */
-	char		*domain;		/* effective domain this policy counts for:
-						 * policy_domain, else the report's domain
+	char		*domain;		/* its group: policy_domain, else the
+						 * report's home domain
 						 * (report_assign_domains), never NULL */
+	int		 dane_mx;		/* 1: its group is only tlsa for a name
+						 * other than the home domain, a DANE
+						 * MX host of it: counts for the home
+						 * domain (report_domain.c) */
 	char	       **policy_string;		/* lines (Microsoft TLSA text flattened) */
 	size_t		 n_policy_string;
 	char	       **mx_host;		/* patterns; string form becomes one element */
@@ -99,6 +104,9 @@ struct report {
 	struct report_policy *policies;
 	size_t		 n_policies;
 	uint32_t	 flags;			/* REPORT_F_* */
+	char		*home_domain;		/* the recipient domain as best we can
+						 * tell (report_assign_domains), never
+						 * NULL once assigned */
 };
 
 /* Result of report_decode when it fails: which layer refused the bytes. */
@@ -129,15 +137,23 @@ enum report_error report_parse_json(const char *json, size_t len,
 	    struct report **out, char *err, size_t errlen);
 
 /*
- * report_assign_domains - (re)compute every policy's effective domain
- *
- * A policy without policy-domain (sys4 reporter on no-policy-found) belongs
- * to the report's domain: the policy-domain of its other policies, else
- * hint (the mail TLS-Report-Domain header; may be NULL), else the domain that
- * ends a report-id such as "2026-11-21T00:00:00Z_idx1_example.com" or
- * "1339...+example.com", else "(unknown)".
+ * report_assign_domains - (re)compute the home domain, every policy's
+ * group and its dane_mx mark (rules in report_domain.c): the home domain
+ * is the policy-domain of the first sts policy, else the domain that ends
+ * the report-id ("2026-11-21T00:00:00Z_idx1_example.com",
+ * "1339...+example.com"), else hint (the mail TLS-Report-Domain header;
+ * may be NULL), else the first policy-domain, else "(unknown)".
  */
 void	report_assign_domains(struct report *, const char *hint);
+
+/*
+ * report_is_ours - R56: 1 when the home domain or the group of a policy
+ * that is not a DANE MX host equals one of domains[0..n) or is a
+ * subdomain of one; n == 0: every report is ours.  Needs
+ * report_assign_domains() first.
+ */
+int	report_is_ours(const struct report *, char *const *domains,
+	    size_t n);
 
 /* report_free - release r and everything in it; accepts NULL, returns NULL */
 struct report *report_free(struct report *);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -131,4 +132,36 @@ domain_matches(const char *domain, char *const *list, size_t n)
 			return 1;
 	}
 	return 0;
+}
+
+/* mono_now - monotonic seconds */
+double
+mono_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* text_printable - a report's string for a log line (see util.h) */
+void
+text_printable(char *dst, size_t dstlen, const char *s)
+{
+	size_t	 o = 0;
+
+	if (s == NULL)
+		s = "-";
+	for (; *s && o + 5 < dstlen && o < 200; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(dst + o, dstlen - o, "\\x%02x", c);
+		else
+			dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
 }

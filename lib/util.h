@@ -36,4 +36,12 @@ void	 domain_normalise(char *);
  * one of them (DANE reports often name the MX host).  n == 0 matches all. */
 int	 domain_matches(const char *domain, char *const *list, size_t n);
 
+/* mono_now - seconds on the monotonic clock (intervals and deadlines) */
+double	 mono_now(void);
+
+/* text_printable - s made fit for one log line into dst: printable ASCII
+ * only (other bytes as \xNN), quotes and backslashes escaped, at most 200
+ * bytes of it; NULL becomes "-" */
+void	 text_printable(char *dst, size_t dstlen, const char *s);
+
 #endif

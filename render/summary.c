@@ -6,15 +6,19 @@
  *	    [--format text|json|csv]
  *
  * DESCRIPTION
- *	The figures come from store_summary() (the counting rules are
- *	documented in README.md and store/store.c).  JSON has this stable
- *	shape, keys in this order, more keys may follow in later versions:
+ *	The figures come from the query layer (store/query.h; the counting
+ *	rules are documented in README.md and store/query.c).  JSON has
+ *	this stable shape, keys in this order, more keys may follow in later
+ *	versions:
  *	{"from":..,"to":..,"domains":[{"domain":..,"reports":..,
  *	"successful_sessions":..,"failed_sessions":..,"outcomes":[{"outcome":
  *	..,"sessions":..}],"sources":[{"organization":..,"reports":..,
- *	"successful_sessions":..,"failed_sessions":..}]}]}
- *	CSV: a header, then one row per domain total, outcome and source.
- *	Text: a table for people.
+ *	"successful_sessions":..,"failed_sessions":..}],"dane_mx":[{"host":
+ *	..,"reports":..,"successful_sessions":..,"failed_sessions":..}]}]}
+ *	where "dane_mx" (the DANE MX hosts whose sessions the domain's
+ *	figures include) is present only when there are any.
+ *	CSV: a header, then one row per domain total, outcome, source and
+ *	DANE MX host.  Text: a table for people.
  *
  * DIAGNOSTICS
  *	64 on usage errors, 75 when the database cannot be reached, 78 when
@@ -28,7 +32,7 @@
 
 #include "cmd.h"
 #include "log.h"
-#include "store.h"
+#include "query.h"
 #include "summary.h"
 #include "util.h"
 
@@ -73,6 +77,20 @@ render_json(const struct summary *s, FILE *fp)
 			    "failed_sessions",
 			    (json_int_t)sd->sources[j].failed));
 		json_object_set_new(d, "sources", arr);
+		if (sd->n_dane_mx > 0) {
+			arr = json_array();
+			for (j = 0; j < sd->n_dane_mx; j++)
+				json_array_append_new(arr, json_pack(
+				    "{s:s, s:I, s:I, s:I}",
+				    "host", sd->dane_mx[j].host,
+				    "reports",
+				    (json_int_t)sd->dane_mx[j].reports,
+				    "successful_sessions",
+				    (json_int_t)sd->dane_mx[j].successful,
+				    "failed_sessions",
+				    (json_int_t)sd->dane_mx[j].failed));
+			json_object_set_new(d, "dane_mx", arr);
+		}
 		json_array_append_new(domains, d);
 	}
 	json_object_set_new(root, "domains", domains);
@@ -107,7 +125,19 @@ csv_field(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
-/* render_csv - one row per domain total, outcome and source */
+/* csv_row - a source or DANE MX host row */
+static void
+csv_row(FILE *fp, const char *domain, const char *row, const char *name,
+    int64_t reports, int64_t ok, int64_t bad)
+{
+	csv_field(fp, domain);
+	fprintf(fp, ",%s,", row);
+	csv_field(fp, name);
+	fprintf(fp, ",%lld,%lld,%lld,\r\n", (long long)reports,
+	    (long long)ok, (long long)bad);
+}
+
+/* render_csv - one row per domain total, outcome, source, DANE MX host */
 static void
 render_csv(const struct summary *s, FILE *fp)
 {
@@ -129,15 +159,15 @@ render_csv(const struct summary *s, FILE *fp)
 			fprintf(fp, ",,,,%lld\r\n",
 			    (long long)sd->outcomes[j].sessions);
 		}
-		for (j = 0; j < sd->n_sources; j++) {
-			csv_field(fp, sd->domain);
-			fputs(",source,", fp);
-			csv_field(fp, sd->sources[j].organization);
-			fprintf(fp, ",%lld,%lld,%lld,\r\n",
-			    (long long)sd->sources[j].reports,
-			    (long long)sd->sources[j].successful,
-			    (long long)sd->sources[j].failed);
-		}
+		for (j = 0; j < sd->n_sources; j++)
+			csv_row(fp, sd->domain, "source",
+			    sd->sources[j].organization,
+			    sd->sources[j].reports, sd->sources[j].successful,
+			    sd->sources[j].failed);
+		for (j = 0; j < sd->n_dane_mx; j++)
+			csv_row(fp, sd->domain, "dane_mx", sd->dane_mx[j].host,
+			    sd->dane_mx[j].reports, sd->dane_mx[j].successful,
+			    sd->dane_mx[j].failed);
 	}
 }
 
@@ -159,6 +189,17 @@ static double
 pct(long long ok, long long bad)
 {
 	return ok + bad ? 100.0 * (double)bad / (double)(ok + bad) : 0.0;
+}
+
+/* text_row - a source or DANE MX host line */
+static void
+text_row(FILE *fp, const char *name, int64_t reports, int64_t ok,
+    int64_t bad)
+{
+	fputs("  ", fp);
+	text_safe(fp, name, 28);
+	fprintf(fp, " %8lld %11lld %11lld\n", (long long)reports,
+	    (long long)ok, (long long)bad);
 }
 
 /* render_text - a table per domain */
@@ -193,14 +234,17 @@ render_text(const struct summary *s, FILE *fp)
 		}
 		fputs("  sending organisation           reports  successful"
 		    "      failed\n", fp);
-		for (j = 0; j < sd->n_sources; j++) {
-			fputs("  ", fp);
-			text_safe(fp, sd->sources[j].organization, 28);
-			fprintf(fp, " %8lld %11lld %11lld\n",
-			    (long long)sd->sources[j].reports,
-			    (long long)sd->sources[j].successful,
-			    (long long)sd->sources[j].failed);
-		}
+		for (j = 0; j < sd->n_sources; j++)
+			text_row(fp, sd->sources[j].organization,
+			    sd->sources[j].reports, sd->sources[j].successful,
+			    sd->sources[j].failed);
+		if (sd->n_dane_mx > 0)
+			fputs("  DANE MX host (in the figures)  reports  "
+			    "successful      failed\n", fp);
+		for (j = 0; j < sd->n_dane_mx; j++)
+			text_row(fp, sd->dane_mx[j].host,
+			    sd->dane_mx[j].reports, sd->dane_mx[j].successful,
+			    sd->dane_mx[j].failed);
 	}
 }
 
@@ -289,14 +333,14 @@ cmd_summary(struct conf *conf, int argc, char **argv)
 	}
 	if ((st = cmd_store(conf, "tlsrpt-summary", &rc)) == NULL)
 		return rc;
-	if (store_summary(st, &q, &s, err, sizeof err) == -1) {
+	if (query_summary(st, &q, &s, err, sizeof err) == -1) {
 		log_warnx("summary: %s", err);
 		rc = EX_TEMPFAIL_;
 	} else {
 		render_summary(&s, fmt, stdout);
-		summary_free(&s);
+		query_summary_free(&s);
 	}
-	store_close(st);
+	cmd_store_close(st);
 	return rc;
 usage:
 	fprintf(stderr, "usage: tlsrpt summary [--domain D] [--from "

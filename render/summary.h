@@ -1,12 +1,12 @@
 /*
- * summary.h - render a struct summary (store.h) as text, JSON or CSV
+ * summary.h - render a struct summary (query.h) as text, JSON or CSV
  */
 #ifndef TLSRPT_RENDER_SUMMARY_H
 #define TLSRPT_RENDER_SUMMARY_H
 
 #include <stdio.h>
 
-#include "store.h"
+#include "query.h"
 
 enum render_format { RENDER_TEXT, RENDER_JSON, RENDER_CSV };
 

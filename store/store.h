@@ -1,18 +1,23 @@
 /*
- * store.h - PostgreSQL access: schema, batched atomic storage, reparse
+ * store.h - PostgreSQL: write decoded reports, read them back for reparse
+ *
+ * store/ only stores: it never decodes a report and decides nothing about
+ * one.  The intake (ingest/intake.h) decodes, decides ours or foreign and
+ * the home domain, and hands the store decoded reports; the summary and
+ * every other figure are read through the query layer (query.h).
  *
  * One struct store wraps one PGconn (not thread-safe: one per thread).
  * store_batch() stores many reports in one transaction with COPY, and each
  * report is wholly stored or not at all (the transaction is all-or-nothing;
- * a batch that fails in the database is retried one report per
- * transaction, so one bad report never takes others with it).
+ * a batch that fails in the database for its data is retried one report
+ * per savepoint, so one bad report never takes others with it).
  *
  * Deduplication (R24): organization-name + report-id + date-range start
  * (the string as sent, byte-exact) stored again is a duplicate: no new rows.
  *
- * Errors: functions return 0, or -1 with one line in err.  *temp is set to 1
- * when the failure is the database being unreachable or gone (the caller
- * exits 75 / spools), 0 for other failures.
+ * Errors: functions return 0, or -1 with one line in err; they never log.
+ * *temp is set to 1 when the failure is the database being unreachable or
+ * gone (the caller spools or exits 75), 0 for other failures.
  */
 #ifndef TLSRPT_STORE_H
 #define TLSRPT_STORE_H
@@ -21,6 +26,7 @@
 #include <stdint.h>
 
 #include "report.h"
+#include "util.h"
 
 struct store;
 
@@ -45,106 +51,114 @@ int	store_migrate(struct store *, int *applied, char *err, size_t errlen);
  * message naming "tlsrpt db migrate" otherwise (the caller exits 78). */
 int	store_schema_ok(struct store *, char *err, size_t errlen);
 
+/* store_stale_reports - how many stored reports were decoded before the
+ * current counting rules (no home domain: "tlsrpt reparse" fixes them) */
+int	store_stale_reports(struct store *, int64_t *n, char *err,
+	    size_t errlen);
+
 enum store_verdict {
-	STORE_PENDING = 0,	/* not yet decided (internal) */
-	STORE_STORED,		/* new report, counted */
-	STORE_FOREIGN,		/* new report, but no policy of our domains (R56) */
+	STORE_PENDING = 0,	/* not yet decided */
+	STORE_STORED,		/* written: a new report (or its rows rewritten) */
 	STORE_DUPLICATE,	/* already stored: nothing written */
-	STORE_FAILED,		/* the database refused this report (err in item) */
+	STORE_FAILED,		/* the database refused this report (err) */
 };
 
-/* One report to store.  Everything is borrowed from the caller and only
- * read during store_batch(). */
+/* One report to store.  The inputs are borrowed from the caller and only
+ * read during the call. */
 struct store_item {
-	const struct report	*report;	/* parsed, domains assigned */
+	const struct report	*report;	/* decoded, domains assigned */
 	const unsigned char	*raw;		/* bytes as received (gzip or JSON) */
 	size_t			 rawlen;
 	const char		*transport;	/* "file", "https", "mail" */
 	const char		*source;	/* file name, client IP, ...; may be NULL */
-	/* filled in by store_batch(): */
+	const char		*auth;		/* how it was proven, e.g. "dkim d=...
+						 * s=..."; NULL: unauthenticated */
+	const char		*hint;		/* the door's home-domain hint, kept
+						 * for reparse; may be NULL */
+	int			 foreign;	/* 1: none of our domains (R56) */
+	/* filled in by store_batch(), store_reparse_apply(): */
 	enum store_verdict	 verdict;
-	int64_t			 id;		/* report row id (stored/foreign/duplicate) */
-	char			 err[160];	/* when STORE_FAILED */
+	int64_t			 id;		/* report row id; in for reparse */
+	char			 err[ERRLEN];	/* when STORE_FAILED */
 };
 
 /*
- * store_batch - store n items; domains/n_domains decide what is ours
- * (n_domains == 0: everything; a policy counts when its effective domain
- * equals a listed domain or is a subdomain of one).  Returns 0 when every
- * item got a verdict (STORED/FOREIGN/DUPLICATE/FAILED), -1 when the database
- * could not be used at all (connection lost): then no item of the batch is
- * stored and *temp = 1.
+ * store_batch - store n items.  Returns 0 when every item got a verdict
+ * (STORED/DUPLICATE/FAILED), -1 when the database could not be used at
+ * all (connection lost, statement timeout, ...): then no item of the
+ * batch is stored and *temp says whether it is worth trying later.
  */
 int	store_batch(struct store *, struct store_item *items, size_t n,
-	    char *const *domains, size_t n_domains, int *temp,
-	    char *err, size_t errlen);
-
-/*
- * store_reparse - rebuild every report's normalised rows from its stored
- * raw bytes with the current parser and decide ours/foreign again.  Reports
- * whose raw bytes no longer parse keep their old rows and are counted in
- * *failed (and logged with log_warnx).  One transaction per batch.
- */
-int	store_reparse(struct store *, size_t max_json, char *const *domains,
-	    size_t n_domains, size_t *reparsed, size_t *failed,
-	    char *err, size_t errlen);
+	    int *temp, char *err, size_t errlen);
 
 /*
  * store_quarantine - keep the raw bytes of a report we could not accept
  * (answered 400, or no longer parsing), with the reason, so that a parser
  * fix can recover it with "tlsrpt reparse".  The same bytes (sha256) are
  * kept once.  The table is bounded: after the insert, the oldest rows are
- * dropped until all raw bytes together fit max_bytes.  Returns 0, or -1
- * with err (*temp = 1 when the database is unreachable).
+ * dropped until all raw bytes together fit max_bytes (0: no bound).
+ * Returns 0, or -1 with err (*temp = 1 when the database is unreachable).
  */
 int	store_quarantine(struct store *, const char *transport,
 	    const char *source, const char *reason, const unsigned char *raw,
 	    size_t rawlen, size_t max_bytes, int *temp, char *err,
 	    size_t errlen);
 
-/* Summary (see render/summary.h for the output) */
-struct summary_query {
-	const char	*domain;	/* only this domain (exact), or NULL */
-	const char	*from;		/* YYYY-MM-DD inclusive UTC day, or NULL */
-	const char	*to;		/* YYYY-MM-DD inclusive, or NULL */
-	char *const	*domains;	/* configured domains (n == 0: all) */
-	size_t		 n_domains;
+/* store_quarantine_delete - drop the quarantined bodies ids[0..n) (they
+ * became reports); ids already gone are no error */
+int	store_quarantine_delete(struct store *, const int64_t *ids, size_t n,
+	    char *err, size_t errlen);
+
+/*
+ * Reading stored bodies back (reparse).  Everything in a page is borrowed
+ * from it and valid until store_page_free().
+ */
+enum store_table {
+	STORE_T_REPORT,		/* report.raw, locked until the rewrite */
+	STORE_T_QUARANTINE,	/* quarantine.raw, not locked */
 };
 
-struct summary_outcome {
-	char		*outcome;	/* "success" or a result-type */
-	int64_t		 sessions;
+struct store_raw {
+	int64_t			 id;		/* report.id or quarantine.id */
+	const unsigned char	*raw;
+	size_t			 rawlen;
+	const char		*transport;
+	const char		*source;	/* or NULL */
+	const char		*hint;		/* report.domain_hint, or NULL */
+	const char		*auth;		/* report.authenticated, or NULL */
 };
 
-struct summary_source {
-	char		*organization;
-	int64_t		 reports;
-	int64_t		 successful;
-	int64_t		 failed;
+struct store_page {
+	struct store_raw	*rows;
+	size_t			 n;		/* 0: nothing after "after" */
+	void			*res;		/* private */
 };
 
-struct summary_domain {
-	char		*domain;
-	int64_t		 reports;
-	int64_t		 successful;
-	int64_t		 failed;
-	struct summary_outcome *outcomes;	/* success first, then by sessions desc */
-	size_t		 n_outcomes;
-	struct summary_source *sources;		/* sorted by organization */
-	size_t		 n_sources;
-};
+/*
+ * store_page_read - the next page of table in id order after id "after"
+ * into *page (at most 500 rows or 64 MiB of raw bytes, but always one).
+ * For STORE_T_REPORT it opens a transaction holding the rows locked that
+ * store_reparse_apply() ends: call it for every page read, with n == 0
+ * when nothing is to be rewritten.  Returns 0, or -1 with err (nothing
+ * left open).
+ */
+int	store_page_read(struct store *, enum store_table, int64_t after,
+	    struct store_page *page, char *err, size_t errlen);
 
-struct summary {
-	char		*from;		/* copies of the query, or NULL */
-	char		*to;
-	struct summary_domain *domains;	/* sorted by domain */
-	size_t		 n_domains;
-};
+/* store_page_free - release a page; accepts an empty one, returns NULL */
+struct store_page *store_page_free(struct store_page *);
 
-/* store_summary - compute the summary (semantics in README / issue 2) into
- * *out (owned by the caller: summary_free) */
-int	store_summary(struct store *, const struct summary_query *,
-	    struct summary *out, char *err, size_t errlen);
-void	summary_free(struct summary *);
+/*
+ * store_reparse_apply - inside the transaction of store_page_read(
+ * STORE_T_REPORT): replace the rows of the reports items[0..n) (id,
+ * report and foreign set): their verdict, home domain, times, flags,
+ * policies and failure details; the dedup key, raw bytes, transport,
+ * source, authentication and hint stay.  Each item ends STORE_STORED, or
+ * STORE_FAILED with err when the database refuses its rows (it keeps the
+ * old ones).  Then commits.  Returns 0, or -1 with err when the database
+ * failed (everything rolled back; *temp as above).
+ */
+int	store_reparse_apply(struct store *, struct store_item *items,
+	    size_t n, int *temp, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * test_report.c - got/want tables for ingest/report.c
+ * test_report.c - got/want tables for the report decoder (ingest/report*.c)
  *
  * 1. The real corpus: every json / gz row of MANIFEST.tsv in
  *    $TLSRPT_CORPUS (default ../shared/corpus/real) must decode, with the
@@ -9,7 +9,7 @@
  * 2. Hand-written JSON: every required field missing in turn, wrong types,
  *    strictness (depth, UTF-8, duplicates) and each deviation flag.
  * 3. report_decode over gzip: bomb, members, trailing bytes.
- * 4. report_assign_domains.
+ * 4. report_assign_domains and report_is_ours (report_domain.c).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -1149,7 +1149,7 @@ test_bomb(void)
 }
 
 /*
- * 4. report_assign_domains.
+ * 4. report_assign_domains and report_is_ours (report_domain.c).
  */
 
 #define NODOM(type)	ENTRY(POL(type, ""), SUM("1", "0"), "")
@@ -1162,50 +1162,86 @@ struct domain_case {
 	const char	*name;
 	const char	*json;
 	const char	*hint;
-	const char	*want;		/* comma list, one per policy */
+	const char	*home;		/* the home domain */
+	const char	*want;		/* comma list, one per policy; a DANE
+					 * MX group's domain ends in '*' */
 };
 
 static const struct domain_case domain_cases[] = {
 	{ "own policy-domain", WITH_ID("r1", WITHDOM("sts", "a.example")),
-	    "hint.example", "a.example" },
+	    "hint.example", "a.example", "a.example" },
 	{ "sibling policy-domain", WITH_ID("r1", NODOM("no-policy-found") ","
-	    WITHDOM("sts", "b.example")), NULL, "b.example,b.example" },
-	{ "sibling beats hint", WITH_ID("1339+id.example",
+	    WITHDOM("sts", "b.example")), NULL, "b.example",
+	    "b.example,b.example" },
+	{ "sts beats hint and report-id", WITH_ID("1339+id.example",
 	    NODOM("no-policy-found") "," WITHDOM("sts", "b.example")),
-	    "hint.example", "b.example,b.example" },
-	{ "first sibling of mixed", WITH_ID("r1",
+	    "hint.example", "b.example", "b.example,b.example" },
+	{ "first sts of mixed; a tlsa host is a DANE MX", WITH_ID("r1",
 	    WITHDOM("sts", "c.example") "," NODOM("no-policy-found") ","
-	    WITHDOM("tlsa", "mx.d.example")), NULL,
-	    "c.example,c.example,mx.d.example" },
+	    WITHDOM("tlsa", "mx.d.example")), NULL, "c.example",
+	    "c.example,c.example,mx.d.example*" },
 	{ "hint", WITH_ID("r1", NODOM("no-policy-found")),
-	    " Hint.EXAMPLE. \r\n", "hint.example" },
-	{ "hint beats report-id", WITH_ID("1339+id.example",
-	    NODOM("no-policy-found")), "hint.example", "hint.example" },
-	{ "blank hint ignored", WITH_ID("1339+id.example",
-	    NODOM("no-policy-found")), "  ", "id.example" },
+	    " Hint.EXAMPLE. \r\n", "hint.example", "hint.example" },
+	{ "report-id beats hint", WITH_ID("1339+id.example",
+	    NODOM("no-policy-found")), "hint.example", "id.example",
+	    "id.example" },
+	{ "blank hint ignored", WITH_ID("r1", NODOM("no-policy-found")),
+	    "  ", "(unknown)", "(unknown)" },
 	{ "sys4 report-id", WITH_ID("2026-11-21T00:00:00Z_idx1_example.com",
-	    NODOM("no-policy-found")), NULL, "example.com" },
+	    NODOM("no-policy-found")), NULL, "example.com", "example.com" },
 	{ "Microsoft report-id", WITH_ID("1339+Example.COM",
-	    NODOM("no-policy-found")), NULL, "example.com" },
+	    NODOM("no-policy-found")), NULL, "example.com", "example.com" },
 	{ "Google report-id", WITH_ID("2024-01-20T00:00:00Z_nine.testrun.org",
-	    NODOM("sts")), NULL, "nine.testrun.org" },
+	    NODOM("sts")), NULL, "nine.testrun.org", "nine.testrun.org" },
 	{ "Mail.ru report-id", WITH_ID("b28254de@mail.ru",
-	    NODOM("no-policy-found")), NULL, "(unknown)" },
+	    NODOM("no-policy-found")), NULL, "(unknown)", "(unknown)" },
 	{ "Mail.ru report-id with hint", WITH_ID("b28254de@mail.ru",
-	    NODOM("no-policy-found")), "example.net", "example.net" },
+	    NODOM("no-policy-found")), "example.net", "example.net",
+	    "example.net" },
 	{ "small MTA report-id", WITH_ID("1768089600_5665667737528564296",
-	    NODOM("sts")), NULL, "(unknown)" },
+	    NODOM("sts")), NULL, "(unknown)", "(unknown)" },
 	{ "empty suffix", WITH_ID("1234567890+", NODOM("sts")), NULL,
-	    "(unknown)" },
+	    "(unknown)", "(unknown)" },
 	{ "suffix ends with a dot", WITH_ID("1_example.com.", NODOM("sts")),
-	    NULL, "(unknown)" },
+	    NULL, "(unknown)", "(unknown)" },
 	{ "suffix starts with a dash", WITH_ID("1_-example.com",
-	    NODOM("sts")), NULL, "(unknown)" },
+	    NODOM("sts")), NULL, "(unknown)", "(unknown)" },
 	{ "suffix with a slash", WITH_ID("1_exa/mple.com", NODOM("sts")),
-	    NULL, "(unknown)" },
+	    NULL, "(unknown)", "(unknown)" },
 	{ "last of _ and +", WITH_ID("a_b.example+c.example", NODOM("sts")),
-	    NULL, "c.example" },
-	{ "no policies", WITH_ID("1+x.example", ""), NULL, "" },
+	    NULL, "c.example", "c.example" },
+	{ "no policies", WITH_ID("1+x.example", ""), NULL, "x.example", "" },
+	/* the counting rules of the reshape issue, by the senders' shapes */
+	{ "Postfix: the TLSA MX host comes first",
+	    WITH_ID("2026-11-30T00:00:00Z_idx1_t.example",
+	    WITHDOM("tlsa", "mx2.t.example") "," WITHDOM("sts", "t.example")
+	    "," WITHDOM("sts", "t.example") "," NODOM("no-policy-found")),
+	    NULL, "t.example",
+	    "mx2.t.example*,t.example,t.example,t.example" },
+	{ "Microsoft: sts and tlsa for the recipient domain",
+	    WITH_ID("1339+m.example", WITHDOM("tlsa", "m.example") ","
+	    WITHDOM("sts", "m.example")), NULL, "m.example",
+	    "m.example,m.example" },
+	{ "hosted DANE MX: only the provider's TLSA name",
+	    WITH_ID("1339+customer.example", WITHDOM("tlsa",
+	    "customer-example.mail.protection.outlook.com")), NULL,
+	    "customer.example",
+	    "customer-example.mail.protection.outlook.com*" },
+	{ "Google: a report for the MX host itself",
+	    WITH_ID("2026-03-06T00:00:00Z_mx1.g.example",
+	    WITHDOM("tlsa", "mx1.g.example")), NULL, "mx1.g.example",
+	    "mx1.g.example" },
+	{ "a group with sts and tlsa is no DANE MX", WITH_ID("r1",
+	    WITHDOM("sts", "a.example") "," WITHDOM("tlsa", "mx.a.example")
+	    "," WITHDOM("sts", "mx.a.example")), NULL, "a.example",
+	    "a.example,mx.a.example,mx.a.example" },
+	{ "two tlsa policies of one host, after the hint",
+	    WITH_ID("b28254de@mail.ru", WITHDOM("tlsa", "mx.h.example") ","
+	    WITHDOM("tlsa", "mx.h.example")), "h.example", "h.example",
+	    "mx.h.example*,mx.h.example*" },
+	{ "only a tlsa host and nothing else names a domain",
+	    WITH_ID("r1", WITHDOM("tlsa", "mx.h.example")), NULL,
+	    "mx.h.example", "mx.h.example" },
 };
 
 /* run_domain - parse, then assign with the row's hint (twice: it must be
@@ -1215,7 +1251,7 @@ run_domain(const struct domain_case *c)
 {
 	struct buf	 got = BUF_INIT;
 	struct report	*r;
-	char		 err[ERRLEN];
+	char		 err[ERRLEN], name[160];
 	size_t		 i;
 
 	if (!t_int(c->name, report_parse_json(c->json, strlen(c->json), &r,
@@ -1227,10 +1263,69 @@ run_domain(const struct domain_case *c)
 	report_assign_domains(r, c->hint);
 	buf_append(&got, "", 0);
 	for (i = 0; i < r->n_policies; i++)
-		buf_printf(&got, "%s%s", i ? "," : "", r->policies[i].domain);
+		buf_printf(&got, "%s%s%s", i ? "," : "", r->policies[i].domain,
+		    r->policies[i].dane_mx ? "*" : "");
 	t_str(c->name, (char *)got.data, c->want);
+	snprintf(name, sizeof name, "%s: home domain", c->name);
+	t_str(name, r->home_domain, c->home);
 	buf_free(&got);
 	report_free(r);
+}
+
+/* R56: ours or foreign, against example.com and example.net */
+struct ours_case {
+	const char	*name;
+	const char	*json;
+	int		 want;
+};
+
+static const struct ours_case ours_cases[] = {
+	{ "foreign sts", WITH_ID("f-1", WITHDOM("sts", "other.org")), 0 },
+	{ "MX host of ours: a subdomain", WITH_ID("f-2",
+	    WITHDOM("tlsa", "mx1.example.com")), 1 },
+	{ "no policies, no domain", WITH_ID("f-3", ""), 0 },
+	{ "no policies, report-id names ours", WITH_ID("1+example.com", ""),
+	    1 },
+	{ "mixed: one group is ours", WITH_ID("f-4", WITHDOM("sts",
+	    "other.org") "," WITHDOM("sts", "example.net")), 1 },
+	{ "label boundary", WITH_ID("f-5", WITHDOM("sts", "notexample.com")),
+	    0 },
+	{ "hosted DANE MX counts for the home domain",
+	    WITH_ID("1339+example.net", WITHDOM("tlsa",
+	    "example-net.mail.protection.outlook.com")), 1 },
+	{ "the provider's DANE name alone is not ours",
+	    WITH_ID("1339+other.org", WITHDOM("tlsa",
+	    "mx.example.com.provider.test")), 0 },
+	{ "a DANE MX group under our name does not make it ours",
+	    WITH_ID("1339+other.org", WITHDOM("tlsa", "mx.example.com")), 0 },
+	{ "home domain ours, policy for elsewhere",
+	    WITH_ID("2026-01-01T00:00:00Z_example.com",
+	    WITHDOM("no-policy-found", "other.org")), 1 },
+};
+
+/* test_ours - report_is_ours against two domains, and with none */
+static void
+test_ours(void)
+{
+	char		 d1[] = "example.com", d2[] = "example.net";
+	char		*doms[] = { d1, d2 };
+	struct report	*r;
+	char		 err[ERRLEN];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(ours_cases) / sizeof(ours_cases[0]); i++) {
+		if (!t_int(ours_cases[i].name, report_parse_json(
+		    ours_cases[i].json, strlen(ours_cases[i].json), &r, err,
+		    sizeof(err)), REPORT_OK)) {
+			printf("  err: %s\n", err);
+			continue;
+		}
+		t_int(ours_cases[i].name, report_is_ours(r, doms, 2),
+		    ours_cases[i].want);
+		t_int("every report is ours without domains",
+		    report_is_ours(r, NULL, 0), 1);
+		report_free(r);
+	}
 }
 
 /* test_flag_names - one stable, distinct name per bit; NULL past the end */
@@ -1285,6 +1380,7 @@ main(void)
 	test_bomb();
 	for (i = 0; i < sizeof(domain_cases) / sizeof(domain_cases[0]); i++)
 		run_domain(&domain_cases[i]);
+	test_ours();
 	test_flag_names();
 	return t_done();
 }

@@ -1,23 +1,20 @@
 /*
- * test_store.c - store.c against a live PostgreSQL: got/want checks
+ * test_store.c - store/ against a live PostgreSQL: got/want checks
  *
  * SYNOPSIS
  *	TLSRPT_TEST_DB="host=/tmp/pg dbname=postgres" build/tests/test_store
  *
  * DESCRIPTION
- *	Works in its own schema (test_store, dropped and created afresh,
- *	chosen through PGOPTIONS so store.c sees it as the search_path) of
- *	the database named by TLSRPT_TEST_DB; without that variable it says
- *	so and counts nothing.  Reports are built by hand in C (struct
- *	report), except for reparse, which needs raw bytes the real parser
- *	reads.  Covers: migrate and schema check, round trip of hostile
- *	strings through COPY (quotes, backslashes, \N, \., tabs, newlines,
- *	braces, commas, Unicode) and of raw bytes, duplicates inside a batch
- *	and across batches, foreign and mixed-domain reports, one bad report
- *	in a batch, a batch large enough to send COPY in chunks, the
- *	policy/failure_detail integrity triggers, the summary
- *	rules with hand-computed figures, reparse, and a connection killed
- *	under a store.
+ *	Works in its own schema (test_store; db.h).  Reports are built by
+ *	hand in C (struct report): store/ never decodes.  Covers: migrate and
+ *	schema check, round trip of hostile strings through COPY (quotes,
+ *	backslashes, \N, \., tabs, newlines, braces, commas, Unicode), of
+ *	raw bytes, authentication, hint and home domain, duplicates inside a
+ *	batch and across batches, one bad report in a batch, a batch large
+ *	enough to send COPY in chunks, the policy/failure_detail integrity
+ *	triggers, the quarantine's bound, the page reader and the reparse
+ *	rewrite, and a connection killed under a store.  The summary is
+ *	test_query.c's; decoding and deciding, test_intake.c's.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -35,108 +32,7 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#include "t.h"
-
-#define SCHEMA		"test_store"
-#define DAY(d)		(INT64_C(1709251200) + ((d) - 1) * INT64_C(86400))
-					/* 2024-03-d 00:00:00Z */
-
-static PGconn		*db;		/* the test's own connection for checks */
-static struct store	*st;
-static const char	*conninfo;
-
-/* q - the first value of a query with up to two text parameters, in one
- * of a few rotating buffers; "(null)" for SQL NULL, "ERROR: ..." on error */
-static const char *
-q(const char *sql, const char *p1, const char *p2)
-{
-	static char	 ring[4][4096];
-	static int	 next;
-	const char	*param[2] = { p1, p2 };
-	PGresult	*res;
-	char		*out = ring[next++ % 4];
-	int		 np = p2 ? 2 : p1 ? 1 : 0;
-
-	/* without parameters several statements may be sent at once */
-	res = np ? PQexecParams(db, sql, np, NULL, param, NULL, NULL, 0) :
-	    PQexec(db, sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
-	    PQresultStatus(res) != PGRES_COMMAND_OK)
-		snprintf(out, 4096, "ERROR: %s", PQresultErrorMessage(res));
-	else if (PQntuples(res) < 1 || PQnfields(res) < 1)
-		snprintf(out, 4096, "(no rows)");
-	else if (PQgetisnull(res, 0, 0))
-		snprintf(out, 4096, "(null)");
-	else
-		snprintf(out, 4096, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return out;
-}
-
-/* idtext - an id as a query parameter */
-static const char *
-idtext(int64_t id)
-{
-	static char	 ring[4][32];
-	static int	 next;
-	char		*out = ring[next++ % 4];
-
-	snprintf(out, 32, "%" PRId64, id);
-	return out;
-}
-
-/* mk_report - a report with the given key, no policies */
-static struct report *
-mk_report(const char *org, const char *rid, const char *start_raw,
-    int64_t start)
-{
-	struct report	*r = xcalloc(1, sizeof *r);
-
-	r->organization_name = xstrdup(org);
-	r->report_id = xstrdup(rid);
-	r->start_raw = xstrdup(start_raw);
-	r->end_raw = xstrdup("end");
-	r->start_time = start;
-	r->end_time = start + 86400;
-	r->contact_info = xstrdup("tlsrpt@example.net");
-	return r;
-}
-
-/* add_policy - append a policy; returns its index.  domain NULL: leave it
- * for report_assign_domains() */
-static size_t
-add_policy(struct report *r, const char *type, const char *pdomain,
-    int64_t ok, int64_t bad)
-{
-	struct report_policy	*p;
-
-	r->policies = xreallocarray(r->policies, r->n_policies + 1,
-	    sizeof *r->policies);
-	p = &r->policies[r->n_policies];
-	memset(p, 0, sizeof *p);
-	p->policy_type = xstrdup(type);
-	p->policy_domain = pdomain ? xstrdup(pdomain) : NULL;
-	p->domain = pdomain ? xstrdup(pdomain) : NULL;
-	p->total_successful = ok;
-	p->total_failure = bad;
-	return r->n_policies++;
-}
-
-/* add_failure - append a failure detail to policy pi; returns it */
-static struct report_failure *
-add_failure(struct report *r, size_t pi, const char *type, int64_t n)
-{
-	struct report_policy	*p = &r->policies[pi];
-	struct report_failure	*f;
-
-	p->failures = xreallocarray(p->failures, p->n_failures + 1,
-	    sizeof *p->failures);
-	f = &p->failures[p->n_failures++];
-	memset(f, 0, sizeof *f);
-	f->result_type = xstrdup(type);
-	f->failed_session_count = n;
-	return f;
-}
+#include "db.h"
 
 /* strv - a NULL-terminated list of literals as an owned char ** */
 static char **
@@ -151,46 +47,6 @@ strv(size_t *n, const char *const *v)
 	for (i = 0; i < *n; i++)
 		out[i] = xstrdup(v[i]);
 	return out;
-}
-
-/*
- * store_all - store reports rs[0..n) in one batch (raw = "not json:" and
- * the report-id, so reparse cannot read them), verdicts into items, free
- * the reports.  Returns store_batch()'s result.
- */
-static int
-store_all(struct report **rs, size_t n, char *const *doms, size_t nd,
-    struct store_item *items)
-{
-	char	 err[ERRLEN], **raws;
-	size_t	 i;
-	int	 temp = 0, rc;
-
-	raws = xcalloc(n, sizeof *raws);
-	for (i = 0; i < n; i++) {
-		memset(&items[i], 0, sizeof items[i]);
-		items[i].report = rs[i];
-		if (rs[i] != NULL)
-			raws[i] = xasprintf("not json:%s", rs[i]->report_id);
-		else
-			raws[i] = xstrdup("not json");
-		items[i].raw = (const unsigned char *)raws[i];
-		items[i].rawlen = strlen(raws[i]);
-		items[i].transport = "file";
-		items[i].source = "test_store";
-	}
-	err[0] = '\0';
-	rc = store_batch(st, items, n, doms, nd, &temp, err, sizeof err);
-	if (rc == -1)
-		printf("store_batch: %s (temp %d)\n", err, temp);
-	for (i = 0; i < n; i++) {
-		report_free(rs[i]);
-		items[i].report = NULL;
-		free(raws[i]);
-		items[i].raw = NULL;
-	}
-	free(raws);
-	return rc;
 }
 
 /* test_migrate - schema check before and after, migrate twice */
@@ -265,6 +121,7 @@ test_roundtrip(void)
 	rs[0]->flags = REPORT_F_TIME_NO_OFFSET | REPORT_F_BAD_IP |
 	    REPORT_F_MIXED_DOMAINS;
 	add_policy(rs[0], "sts", "rt.test", 7, 3);
+	report_assign_domains(rs[0], NULL);
 	rs[0]->policies[0].policy_string = strv(&n, nasty_elems);
 	rs[0]->policies[0].n_policy_string = n;
 	f = add_failure(rs[0], 0, "validation-failure\t\\x", 2);
@@ -284,6 +141,7 @@ test_roundtrip(void)
 	rs[1] = mk_report("\\N", "\\.", "", DAY(1));
 	add_policy(rs[1], "no-policy-found", NULL, 0, 0);
 	rs[1]->policies[0].domain = xstrdup("rt.test");
+	rs[1]->home_domain = xstrdup("home.test");
 	rs[1]->policies[0].mx_host = xcalloc(1, sizeof(char *));
 	rs[1]->policies[0].n_mx_host = 0;	/* present but empty: {} */
 
@@ -298,7 +156,10 @@ test_roundtrip(void)
 		items[i].transport = "https";
 		items[i].source = i == 0 ? "198.51.100.9" : NULL;
 	}
-	rc = store_batch(st, items, 2, NULL, 0, &temp, err, sizeof err);
+	items[1].auth = "dkim d=example.net s=\"sel\"\t\\";
+	items[1].hint = "Hint.EXAMPLE";
+	items[1].foreign = 1;
+	rc = store_batch(st, items, 2, &temp, err, sizeof err);
 	t_int("roundtrip store", rc, 0);
 	t_int("roundtrip verdict 0", items[0].verdict, STORE_STORED);
 	t_int("roundtrip verdict 1", items[1].verdict, STORE_STORED);
@@ -324,6 +185,13 @@ test_roundtrip(void)
 	t_str("flags", R0("array_to_string(flags, ',')"),
 	    "time-no-offset,bad-ip,mixed-domains");
 	t_str("authenticated", R0("authenticated"), "(null)");
+	t_str("authenticated as given", R1("authenticated"),
+	    "dkim d=example.net s=\"sel\"\t\\");
+	t_str("hint kept as given", R1("domain_hint"), "Hint.EXAMPLE");
+	t_str("no hint", R0("domain_hint"), "(null)");
+	t_str("home domain", R0("home_domain"), "rt.test");
+	t_str("home domain given", R1("home_domain"), "home.test");
+	t_str("foreign", R1("verdict"), "foreign");
 	t_str("sha256", R0("raw_sha256 = sha256(raw)"), "t");
 	t_str("\\N is text", R1("organization_name"), "\\N");
 	t_str("\\. is text", R1("report_id"), "\\.");
@@ -353,6 +221,8 @@ test_roundtrip(void)
 	t_str("mx_host absent", P0("mx_host IS NULL"), "t");
 	t_str("policy_domain", P0("policy_domain"), "rt.test");
 	t_str("counts", P0("total_successful || '/' || total_failure"), "7/3");
+	t_str("group and DANE MX mark", P0("domain || ' ' || dane_mx"),
+	    "rt.test false");
 	t_str("mx_host empty", q("SELECT mx_host = '{}' FROM policy WHERE "
 	    "report_id = $1", idtext(items[1].id), NULL), "t");
 	t_str("policy_domain NULL", q("SELECT coalesce(policy_domain, 'NULL') "
@@ -403,7 +273,7 @@ test_duplicates(void)
 	rs[3] = mk_report("Dup Org", "dup-1", "2024-02-01T00:00:00z", DAY(1));
 	add_policy(rs[3], "sts", "dup.test", 3, 0);
 	rs[4] = mk_report("Dup Org", "dup-2", "2024-02-01T00:00:00Z", DAY(1));
-	t_int("dup batch 1", store_all(rs, 5, NULL, 0, items), 0);
+	t_int("dup batch 1", store_reports(rs, 5, NULL, 0, items), 0);
 	t_int("dup 0 stored", items[0].verdict, STORE_STORED);
 	t_int("dup 1 stored", items[1].verdict, STORE_STORED);
 	t_int("dup 2 duplicate", items[2].verdict, STORE_DUPLICATE);
@@ -422,7 +292,7 @@ test_duplicates(void)
 	add_policy(rs[0], "sts", "dup.test", 5, 0);
 	rs[1] = mk_report("Dup Org", "dup-3", "2024-02-01T00:00:00Z", DAY(1));
 	add_policy(rs[1], "sts", "dup.test", 5, 0);
-	t_int("dup batch 2", store_all(rs, 2, NULL, 0, items + 2), 0);
+	t_int("dup batch 2", store_reports(rs, 2, NULL, 0, items + 2), 0);
 	t_int("dup again duplicate", items[2].verdict, STORE_DUPLICATE);
 	t_int("dup again id", items[2].id, items[0].id);
 	t_int("dup new stored", items[3].verdict, STORE_STORED);
@@ -430,43 +300,6 @@ test_duplicates(void)
 	    "policy p JOIN report r ON r.id = p.report_id WHERE "
 	    "r.organization_name = 'Dup Org') FROM report WHERE "
 	    "organization_name = 'Dup Org'", NULL, NULL), "4/4");
-}
-
-/* test_foreign - R56 verdicts against the configured domains */
-static void
-test_foreign(void)
-{
-	char			 d1[] = "example.com", d2[] = "example.net";
-	char			*doms[] = { d1, d2 };
-	struct report		*rs[5];
-	struct store_item	 items[5];
-
-	rs[0] = mk_report("F", "f-1", "s", DAY(2));
-	add_policy(rs[0], "sts", "other.org", 1, 0);
-	rs[1] = mk_report("F", "f-2", "s", DAY(2));
-	add_policy(rs[1], "tlsa", "mx1.example.com", 1, 0);	/* subdomain */
-	rs[2] = mk_report("F", "f-3", "s", DAY(2));		/* no policies */
-	rs[3] = mk_report("F", "f-4", "s", DAY(2));
-	add_policy(rs[3], "sts", "other.org", 1, 0);
-	add_policy(rs[3], "sts", "example.net", 1, 0);		/* mixed */
-	rs[4] = mk_report("F", "f-5", "s", DAY(2));
-	add_policy(rs[4], "sts", "notexample.com", 1, 0);	/* not a suffix */
-	t_int("foreign batch", store_all(rs, 5, doms, 2, items), 0);
-	t_int("foreign other.org", items[0].verdict, STORE_FOREIGN);
-	t_int("foreign subdomain ours", items[1].verdict, STORE_STORED);
-	t_int("foreign no policies", items[2].verdict, STORE_FOREIGN);
-	t_int("foreign mixed ours", items[3].verdict, STORE_STORED);
-	t_int("foreign label boundary", items[4].verdict, STORE_FOREIGN);
-	t_str("foreign column", q("SELECT string_agg(verdict, ',' ORDER BY "
-	    "report_id) FROM report WHERE organization_name = 'F'", NULL,
-	    NULL), "foreign,accepted,foreign,accepted,foreign");
-	t_ok("foreign has id", items[0].id > 0, NULL);
-	t_str("foreign rows kept", q("SELECT count(*) FROM policy WHERE "
-	    "report_id = $1", idtext(items[0].id), NULL), "1");
-
-	rs[0] = mk_report("F", "f-6", "s", DAY(2));		/* all ours */
-	t_int("no domains batch", store_all(rs, 1, NULL, 0, items), 0);
-	t_int("no policies, all ours", items[0].verdict, STORE_STORED);
 }
 
 /* test_failed - one report the database refuses fails alone */
@@ -484,7 +317,7 @@ test_failed(void)
 	rs[2]->start_time = INT64_C(900000000000000);	/* beyond timestamptz */
 	rs[3] = NULL;
 	rs[4] = mk_report("Bad", "b-1", "s", DAY(3));	/* dup of the first */
-	t_int("failed batch", store_all(rs, 5, NULL, 0, items), 0);
+	t_int("failed batch", store_reports(rs, 5, NULL, 0, items), 0);
 	t_int("failed 0 stored", items[0].verdict, STORE_STORED);
 	t_int("failed 1 check", items[1].verdict, STORE_FAILED);
 	t_ok("failed 1 message", strstr(items[1].err, "check") != NULL ||
@@ -532,7 +365,7 @@ test_large(void)
 		}
 	}
 	items = xcalloc(N, sizeof *items);
-	t_int("large batch", store_all(rs, N, NULL, 0, items), 0);
+	t_int("large batch", store_reports(rs, N, NULL, 0, items), 0);
 	for (i = 0; i < N; i++)
 		if (items[i].verdict != STORE_STORED)
 			ok = 0;
@@ -565,7 +398,7 @@ test_integrity(void)
 	add_failure(rs[0], 0, "certificate-expired", 2);
 	add_policy(rs[0], "tlsa", "gone.test", 1, 2);
 	add_failure(rs[0], 1, "tlsa-invalid", 2);
-	t_int("integrity store", store_all(rs, 1, NULL, 0, items), 0);
+	t_int("integrity store", store_reports(rs, 1, NULL, 0, items), 0);
 	t_str("integrity details", q("SELECT count(*) FROM failure_detail "
 	    "WHERE report_id = $1", idtext(items[0].id), NULL), "2");
 	q("DELETE FROM report WHERE id = $1", idtext(items[0].id), NULL);
@@ -575,344 +408,8 @@ test_integrity(void)
 	    "0/0");
 }
 
-/* outcome_text - "name=n,..." of a summary domain */
-static void
-outcome_text(const struct summary_domain *d, char *out, size_t len)
-{
-	size_t	 i, o = 0;
-
-	out[0] = '\0';
-	for (i = 0; i < d->n_outcomes && o < len; i++)
-		o += (size_t)snprintf(out + o, len - o, "%s%s=%" PRId64,
-		    i ? "," : "", d->outcomes[i].outcome,
-		    d->outcomes[i].sessions);
-}
-
-/* source_text - "org:reports/ok/failed;..." of a summary domain */
-static void
-source_text(const struct summary_domain *d, char *out, size_t len)
-{
-	size_t	 i, o = 0;
-
-	out[0] = '\0';
-	for (i = 0; i < d->n_sources && o < len; i++)
-		o += (size_t)snprintf(out + o, len - o,
-		    "%s%s:%" PRId64 "/%" PRId64 "/%" PRId64, i ? ";" : "",
-		    d->sources[i].organization, d->sources[i].reports,
-		    d->sources[i].successful, d->sources[i].failed);
-}
-
-/* check_domain - one summary row against hand-computed figures */
-static void
-check_domain(const char *tag, const struct summary *s, const char *domain,
-    const char *figures, const char *outcomes, const char *sources)
-{
-	const struct summary_domain	*d = NULL;
-	char				 name[128], got[1024];
-	size_t				 i;
-
-	for (i = 0; i < s->n_domains; i++)
-		if (strcmp(s->domains[i].domain, domain) == 0)
-			d = &s->domains[i];
-	snprintf(name, sizeof name, "%s %s present", tag, domain);
-	if (!t_ok(name, d != NULL, NULL))
-		return;
-	snprintf(got, sizeof got, "%" PRId64 "/%" PRId64 "/%" PRId64,
-	    d->reports, d->successful, d->failed);
-	snprintf(name, sizeof name, "%s %s reports/ok/failed", tag, domain);
-	t_str(name, got, figures);
-	outcome_text(d, got, sizeof got);
-	snprintf(name, sizeof name, "%s %s outcomes", tag, domain);
-	t_str(name, got, outcomes);
-	source_text(d, got, sizeof got);
-	snprintf(name, sizeof name, "%s %s sources", tag, domain);
-	t_str(name, got, sources);
-}
-
-/* domain_list - "a,b,c" of a summary's domains */
-static void
-domain_list(const struct summary *s, char *out, size_t len)
-{
-	size_t	 i, o = 0;
-
-	out[0] = '\0';
-	for (i = 0; i < s->n_domains && o < len; i++)
-		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? "," : "",
-		    s->domains[i].domain);
-}
-
-/*
- * test_summary - the counting rules with hand-computed figures
- *
- *   R1 Microsoft 03-01  a.test sts 100/5 [fetch-error 5] + tlsa 100/5
- *                       [tlsa-invalid 5]: a tie, sts counts
- *   R2 Microsoft 03-02  a.test sts 10/0 + tlsa 20/2 [dnssec-invalid 2]:
- *                       tlsa is larger and counts
- *   R3 Google    03-02  a.test sts 50/3 [expired 2, validation 1,
- *                       webpki 0] + sts 30/1 [expired 1]: added
- *   R4 sys4      03-03  b.test sts 7/0 + no-policy-found without
- *                       policy-domain 3/1 [starttls 1]: attributed, added
- *   R5 Evil      03-02  foreign (other.test): not counted
- *   R6 Mixed Org 03-04  a.test sts 5/0 + other.test sts 500/50: only
- *                       a.test counts
- *   R7 Google    03-05  mx1.a.test tlsa 9/1 [host-mismatch 1]: own row
- *   R8 sys4      03-05  b.test sts 4/0 + tlsa 6/0 + weird 1/1
- *                       [new-type 1]: tlsa, plus the unknown type
- */
-static void
-test_summary(void)
-{
-	char			 d1[] = "a.test", d2[] = "b.test";
-	char			*doms[] = { d1, d2 };
-	struct summary_query	 sq;
-	struct summary		 s;
-	struct report		*rs[8], *r;
-	struct store_item	 items[8];
-	char			 err[ERRLEN], got[1024];
-	size_t			 pi;
-
-	r = rs[0] = mk_report("Microsoft Corporation", "133+a.test", "d1",
-	    DAY(1));
-	pi = add_policy(r, "sts", "a.test", 100, 5);
-	add_failure(r, pi, "sts-policy-fetch-error", 5);
-	pi = add_policy(r, "tlsa", "a.test", 100, 5);
-	add_failure(r, pi, "tlsa-invalid", 5);
-
-	r = rs[1] = mk_report("Microsoft Corporation", "134+a.test", "d2",
-	    DAY(2) + 3600);
-	add_policy(r, "sts", "a.test", 10, 0);
-	pi = add_policy(r, "tlsa", "a.test", 20, 2);
-	add_failure(r, pi, "dnssec-invalid", 2);
-
-	r = rs[2] = mk_report("Google", "2024-03-02T00:00:00Z_a.test", "d2",
-	    DAY(2));
-	pi = add_policy(r, "sts", "a.test", 50, 3);
-	add_failure(r, pi, "certificate-expired", 2);
-	add_failure(r, pi, "validation-failure", 1);
-	add_failure(r, pi, "sts-webpki-invalid", 0);
-	pi = add_policy(r, "sts", "a.test", 30, 1);
-	add_failure(r, pi, "certificate-expired", 1);
-
-	r = rs[3] = mk_report("sys4", "2024-03-03T00:00:00Z_idx1_b.test", "d3",
-	    DAY(3));
-	add_policy(r, "sts", "b.test", 7, 0);
-	pi = add_policy(r, "no-policy-found", NULL, 3, 1);
-	add_failure(r, pi, "starttls-not-supported", 1);
-	report_assign_domains(r, NULL);
-
-	r = rs[4] = mk_report("Evil", "e-1", "d2", DAY(2));
-	pi = add_policy(r, "sts", "other.test", 1000, 1000);
-	add_failure(r, pi, "certificate-expired", 1000);
-
-	r = rs[5] = mk_report("Mixed Org", "m-1", "d4", DAY(4));
-	add_policy(r, "sts", "a.test", 5, 0);
-	pi = add_policy(r, "sts", "other.test", 500, 50);
-	add_failure(r, pi, "certificate-expired", 50);
-
-	r = rs[6] = mk_report("Google", "2024-03-05T00:00:00Z_mx1.a.test", "d5",
-	    DAY(5));
-	pi = add_policy(r, "tlsa", "mx1.a.test", 9, 1);
-	add_failure(r, pi, "certificate-host-mismatch", 1);
-
-	r = rs[7] = mk_report("sys4", "2024-03-05T00:00:00Z_idx1_b.test", "d5",
-	    DAY(5) + 86399);
-	add_policy(r, "sts", "b.test", 4, 0);
-	add_policy(r, "tlsa", "b.test", 6, 0);
-	pi = add_policy(r, "weird", "b.test", 1, 1);
-	add_failure(r, pi, "new-type", 1);
-
-	t_int("summary store", store_all(rs, 8, doms, 2, items), 0);
-	t_int("summary R4 attributed", items[3].verdict, STORE_STORED);
-	t_int("summary R5 foreign", items[4].verdict, STORE_FOREIGN);
-	t_int("summary R6 mixed", items[5].verdict, STORE_STORED);
-	t_str("summary R4 domain", q("SELECT string_agg(domain, ',' ORDER BY "
-	    "idx) FROM policy WHERE report_id = $1", idtext(items[3].id), NULL),
-	    "b.test,b.test");
-
-	/* all time */
-	memset(&sq, 0, sizeof sq);
-	sq.domains = doms;
-	sq.n_domains = 2;
-	t_int("summary all", store_summary(st, &sq, &s, err, sizeof err), 0);
-	domain_list(&s, got, sizeof got);
-	t_str("all domains", got, "a.test,b.test,mx1.a.test");
-	t_ok("all from/to NULL", s.from == NULL && s.to == NULL, NULL);
-	check_domain("all", &s, "a.test", "4/205/11",
-	    "success=205,sts-policy-fetch-error=5,certificate-expired=3,"
-	    "dnssec-invalid=2,validation-failure=1",
-	    "Google:1/80/4;Microsoft Corporation:2/120/7;Mixed Org:1/5/0");
-	check_domain("all", &s, "b.test", "2/17/2",
-	    "success=17,new-type=1,starttls-not-supported=1", "sys4:2/17/2");
-	check_domain("all", &s, "mx1.a.test", "1/9/1",
-	    "success=9,certificate-host-mismatch=1", "Google:1/9/1");
-	summary_free(&s);
-
-	/* a day range, inclusive */
-	sq.from = "2024-03-02";
-	sq.to = "2024-03-03";
-	t_int("summary range", store_summary(st, &sq, &s, err, sizeof err), 0);
-	domain_list(&s, got, sizeof got);
-	t_str("range domains", got, "a.test,b.test");
-	t_str("range from", s.from, "2024-03-02");
-	t_str("range to", s.to, "2024-03-03");
-	check_domain("range", &s, "a.test", "2/100/6",
-	    "success=100,certificate-expired=3,dnssec-invalid=2,"
-	    "validation-failure=1",
-	    "Google:1/80/4;Microsoft Corporation:1/20/2");
-	check_domain("range", &s, "b.test", "1/10/1",
-	    "success=10,starttls-not-supported=1", "sys4:1/10/1");
-	summary_free(&s);
-
-	/* from only; R8 starts 23:59:59 on 03-05 and stays on 03-05 */
-	sq.from = "2024-03-05";
-	sq.to = NULL;
-	t_int("summary from", store_summary(st, &sq, &s, err, sizeof err), 0);
-	domain_list(&s, got, sizeof got);
-	t_str("from domains", got, "b.test,mx1.a.test");
-	check_domain("from", &s, "b.test", "1/7/1",
-	    "success=7,new-type=1", "sys4:1/7/1");
-	summary_free(&s);
-
-	/* one domain */
-	sq.from = sq.to = NULL;
-	sq.domain = "b.test";
-	t_int("summary domain", store_summary(st, &sq, &s, err, sizeof err), 0);
-	domain_list(&s, got, sizeof got);
-	t_str("domain only", got, "b.test");
-	summary_free(&s);
-	sq.domain = "other.test";	/* not ours: nothing */
-	t_int("summary foreign domain", store_summary(st, &sq, &s, err,
-	    sizeof err), 0);
-	t_int("foreign domain rows", (int64_t)s.n_domains, 0);
-	summary_free(&s);
-
-	/* every domain ours: other.test counts R6 only (R5 stays foreign) */
-	sq.domain = "other.test";
-	sq.domains = NULL;
-	sq.n_domains = 0;
-	t_int("summary all ours", store_summary(st, &sq, &s, err, sizeof err),
-	    0);
-	check_domain("all ours", &s, "other.test", "1/500/50",
-	    "success=500,certificate-expired=50", "Mixed Org:1/500/50");
-	summary_free(&s);
-
-	/* a bad day is an error, not a crash */
-	sq.domain = NULL;
-	sq.from = "2024-13-45";
-	t_int("summary bad day", store_summary(st, &sq, &s, err, sizeof err),
-	    -1);
-	t_int("summary bad day empty", (int64_t)s.n_domains, 0);
-	summary_free(&s);
-}
-
-/* test_reparse - rows rebuilt from raw, tampering undone, nothing lost */
-static void
-test_reparse(void)
-{
-	static const char json1[] =
-	    "{\"organization-name\":\"Reparse Org\",\"date-range\":"
-	    "{\"start-datetime\":\"2024-04-01T00:00:00Z\",\"end-datetime\":"
-	    "\"2024-04-01T23:59:59Z\"},\"contact-info\":\"tls@reparse.test\","
-	    "\"report-id\":\"rp-1\",\"policies\":[{\"policy\":{\"policy-type\":"
-	    "\"sts\",\"policy-string\":[\"version: STSv1\",\"mode: enforce\"],"
-	    "\"policy-domain\":\"reparse.test\",\"mx-host\":"
-	    "[\"mx.reparse.test\"]},\"summary\":{"
-	    "\"total-successful-session-count\":10,"
-	    "\"total-failure-session-count\":2},\"failure-details\":[{"
-	    "\"result-type\":\"certificate-expired\",\"sending-mta-ip\":"
-	    "\"192.0.2.7\",\"receiving-mx-hostname\":\"mx.reparse.test\","
-	    "\"failed-session-count\":2}]}]}";
-	static const char json2[] =
-	    "{\"organization-name\":\"Reparse Org\",\"date-range\":"
-	    "{\"start-datetime\":\"2024-04-02T00:00:00Z\",\"end-datetime\":"
-	    "\"2024-04-03T00:00:00Z\"},\"contact-info\":null,"
-	    "\"report-id\":\"rp-2\",\"policies\":[{\"policy\":{\"policy-type\":"
-	    "\"no-policy-found\",\"policy-domain\":\"elsewhere.test\"},"
-	    "\"summary\":{\"total-successful-session-count\":1,"
-	    "\"total-failure-session-count\":0}}]}";
-	const char		*raws[2] = { json1, json2 };
-	char			 d1[] = "reparse.test";
-	char			*doms[] = { d1 };
-	struct report		*r[2];
-	struct store_item	 items[2];
-	char			 err[ERRLEN], before[256], flags1[256];
-	char			 derr[ERRLEN], detail[256];
-	size_t			 i, reparsed = 0, failed = 0;
-	int			 temp = 0, ok = 1;
-
-	memset(items, 0, sizeof items);
-	for (i = 0; i < 2; i++) {
-		if (report_decode((const unsigned char *)raws[i],
-		    strlen(raws[i]), 1 << 20, &r[i], derr, sizeof derr) !=
-		    REPORT_OK) {
-			t_ok("reparse fixture decodes", 0, derr);
-			ok = 0;
-		}
-		items[i].report = r[i];
-		items[i].raw = (const unsigned char *)raws[i];
-		items[i].rawlen = strlen(raws[i]);
-		items[i].transport = "mail";
-	}
-	if (!ok) {
-		for (i = 0; i < 2; i++)
-			report_free(r[i]);
-		return;
-	}
-	/* stored while every domain was ours */
-	t_int("reparse store", store_batch(st, items, 2, NULL, 0, &temp, err,
-	    sizeof err), 0);
-	for (i = 0; i < 2; i++)
-		report_free(r[i]);
-	t_int("reparse stored", items[0].verdict, STORE_STORED);
-	snprintf(flags1, sizeof flags1, "%s", q("SELECT array_to_string(flags, "
-	    "',') FROM report WHERE id = $1", idtext(items[0].id), NULL));
-	snprintf(detail, sizeof detail, "%s", q("SELECT result_type || ' ' || "
-	    "host(sending_mta_ip) || ' ' || failed_session_count FROM "
-	    "failure_detail WHERE report_id = $1", idtext(items[0].id), NULL));
-	t_str("reparse detail", detail, "certificate-expired 192.0.2.7 2");
-	snprintf(before, sizeof before, "%s", q("SELECT (SELECT count(*) FROM "
-	    "report) || '/' || (SELECT count(*) FROM policy) || '/' || "
-	    "(SELECT count(*) FROM failure_detail) || '/' || (SELECT max(id) "
-	    "FROM report)", NULL, NULL));
-
-	/* tamper: flags, verdict, contact, a lost failure detail */
-	q("UPDATE report SET flags = '{bogus}', verdict = 'foreign', "
-	    "contact_info = 'x' WHERE id = $1", idtext(items[0].id), NULL);
-	q("DELETE FROM failure_detail WHERE report_id = $1",
-	    idtext(items[0].id), NULL);
-	t_str("reparse tampered", q("SELECT array_to_string(flags, ',') FROM "
-	    "report WHERE id = $1", idtext(items[0].id), NULL), "bogus");
-
-	t_int("reparse", store_reparse(st, 1 << 20, doms, 1, &reparsed,
-	    &failed, err, sizeof err), 0);
-	t_int("reparse reparsed", (int64_t)reparsed, 2);
-	t_str("reparse failed = the hand-built ones", idtext((int64_t)failed),
-	    q("SELECT count(*) - 2 FROM report", NULL, NULL));
-	t_str("reparse flags restored", q("SELECT array_to_string(flags, ',') "
-	    "FROM report WHERE id = $1", idtext(items[0].id), NULL), flags1);
-	t_str("reparse verdict ours", q("SELECT verdict || ' ' || contact_info "
-	    "FROM report WHERE id = $1", idtext(items[0].id), NULL),
-	    "accepted tls@reparse.test");
-	t_str("reparse verdict decided again", q("SELECT verdict FROM report "
-	    "WHERE id = $1", idtext(items[1].id), NULL), "foreign");
-	t_str("reparse detail restored", q("SELECT result_type || ' ' || "
-	    "host(sending_mta_ip) || ' ' || failed_session_count FROM "
-	    "failure_detail WHERE report_id = $1", idtext(items[0].id), NULL),
-	    detail);
-	t_str("reparse counts unchanged", q("SELECT (SELECT count(*) FROM "
-	    "report) || '/' || (SELECT count(*) FROM policy) || '/' || "
-	    "(SELECT count(*) FROM failure_detail) || '/' || (SELECT max(id) "
-	    "FROM report)", NULL, NULL), before);
-	t_str("reparse key kept", q("SELECT report_id || ' ' || start_raw || "
-	    "' ' || end_time FROM report WHERE id = $1", idtext(items[0].id),
-	    NULL), "rp-1 2024-04-01T00:00:00Z 2024-04-02 00:00:00+00");
-	t_str("reparse left the others", q("SELECT organization_name FROM "
-	    "report WHERE report_id = 'dup-1' ORDER BY id LIMIT 1", NULL, NULL),
-	    "Dup Org");
-}
-
 /* test_quarantine - bodies kept once, the oldest dropped past the cap,
- * and a body that parses now becomes a report at reparse */
+ * read back by pages and deleted by id (recovery: test_intake.c) */
 static void
 test_quarantine(void)
 {
@@ -924,9 +421,11 @@ test_quarantine(void)
 	    "\"sts\",\"policy-domain\":\"q.test\"},\"summary\":{"
 	    "\"total-successful-session-count\":3,"
 	    "\"total-failure-session-count\":0}}]}";
+	struct store_page page;
 	unsigned char	 body[3][100], big[300];
-	char		 err[ERRLEN], d1[] = "q.test", *doms[] = { d1 };
-	size_t		 i, reparsed = 0, failed = 0;
+	char		 err[ERRLEN];
+	int64_t		 ids[2] = { 0, 0 };
+	size_t		 i;
 	int		 temp = 0, rc = 0;
 
 	for (i = 0; i < 3; i++) {
@@ -961,16 +460,116 @@ test_quarantine(void)
 	t_str("quarantine no cap", q("SELECT count(*) FROM quarantine", NULL,
 	    NULL), "2");
 
-	t_int("quarantine reparse", store_reparse(st, 1 << 20, doms, 1,
-	    &reparsed, &failed, err, sizeof err), 0);
-	t_int("quarantine recovered counted", (int64_t)reparsed, 3);
+	t_int("quarantine page", store_page_read(st, STORE_T_QUARANTINE, 0,
+	    &page, err, sizeof err), 0);
+	t_int("quarantine page rows", (int64_t)page.n, 2);
+	if (page.n == 2) {
+		t_ok("quarantine page body", page.rows[1].rawlen ==
+		    strlen(json3) && memcmp(page.rows[1].raw, json3,
+		    strlen(json3)) == 0, NULL);
+		t_str("quarantine page transport", page.rows[1].transport,
+		    "https");
+		t_str("quarantine page source", page.rows[1].source,
+		    "198.51.100.3");
+		t_ok("quarantine page no hint", page.rows[1].hint == NULL &&
+		    page.rows[0].source == NULL, NULL);
+		ids[0] = page.rows[0].id;
+		ids[1] = page.rows[1].id + 1000;	/* gone: no error */
+		t_int("quarantine delete", store_quarantine_delete(st, ids, 2,
+		    err, sizeof err), 0);
+	}
+	t_ok("quarantine page free", store_page_free(&page) == NULL, NULL);
 	t_str("quarantine left", q("SELECT string_agg(reason, ',') FROM "
-	    "quarantine", NULL, NULL), "big");
-	t_str("quarantine report row", q("SELECT transport || ' ' || source || "
-	    "' ' || verdict || ' ' || (convert_from(raw, 'UTF8') = $1) || ' ' || "
-	    "(SELECT count(*) FROM policy p WHERE p.report_id = r.id) FROM "
-	    "report r WHERE report_id = 'q-1'", json3, NULL),
-	    "https 198.51.100.3 accepted true 1");
+	    "quarantine", NULL, NULL), "was broken");
+	t_int("quarantine page after the last", store_page_read(st,
+	    STORE_T_QUARANTINE, ids[0] + 1000000, &page, err, sizeof err), 0);
+	t_int("quarantine page empty", (int64_t)page.n, 0);
+	store_page_free(&page);
+}
+
+/*
+ * test_pages - reparse's store side: every report read back by pages (in
+ * a locking transaction each), one rewritten with new rows, one whose
+ * new rows the database refuses keeps its old ones
+ */
+static void
+test_pages(void)
+{
+	struct store_page	 page;
+	struct store_item	 items[2];
+	struct report		*rs[2];
+	char			 err[ERRLEN], want[64];
+	int64_t			 last = 0, id1, id2;
+	size_t			 seen = 0, k;
+	int			 temp = 0, ordered = 1;
+
+	for (;;) {
+		if (!t_int("pages read", store_page_read(st, STORE_T_REPORT,
+		    last, &page, err, sizeof err), 0)) {
+			printf("  %s\n", err);
+			return;
+		}
+		for (k = 0; k < page.n; k++)
+			if (page.rows[k].id <= last)
+				ordered = 0;
+		seen += page.n;
+		if (page.n > 0)
+			last = page.rows[page.n - 1].id;
+		t_int("pages: the transaction ends", store_reparse_apply(st,
+		    NULL, 0, &temp, err, sizeof err), 0);
+		if (page.n == 0)
+			break;
+		store_page_free(&page);
+	}
+	store_page_free(&page);
+	t_ok("pages in id order", ordered, NULL);
+	snprintf(want, sizeof want, "%zu", seen);
+	t_str("pages: every report once", q("SELECT count(*) FROM report",
+	    NULL, NULL), want);
+
+	id1 = strtoll(q("SELECT id FROM report WHERE report_id = 'dup-3'",
+	    NULL, NULL), NULL, 10);
+	id2 = strtoll(q("SELECT id FROM report WHERE report_id = 'dup-2'",
+	    NULL, NULL), NULL, 10);
+	rs[0] = mk_report("ignored", "ignored", "ignored", DAY(9));
+	add_policy(rs[0], "tlsa", "mx.new.test", 4, 1);
+	add_failure(rs[0], 0, "dane-required", 1);
+	add_policy(rs[0], "sts", "new.test", 6, 0);
+	report_assign_domains(rs[0], NULL);
+	rs[1] = mk_report("ignored", "ignored", "ignored", DAY(9));
+	add_policy(rs[1], "sts", "bad.test", 1, -5);	/* CHECK >= 0 */
+	report_assign_domains(rs[1], NULL);
+	memset(items, 0, sizeof items);
+	for (k = 0; k < 2; k++) {
+		items[k].report = rs[k];
+		items[k].foreign = (int)k;
+	}
+	items[0].id = id1;
+	items[1].id = id2;
+	t_int("rewrite: lock the page", store_page_read(st, STORE_T_REPORT,
+	    id1 - 1, &page, err, sizeof err), 0);
+	t_int("rewrite", store_reparse_apply(st, items, 2, &temp, err,
+	    sizeof err), 0);
+	store_page_free(&page);
+	t_int("rewrite stored", items[0].verdict, STORE_STORED);
+	t_int("rewrite refused", items[1].verdict, STORE_FAILED);
+	t_ok("rewrite refused: why", strstr(items[1].err, "check") != NULL ||
+	    strstr(items[1].err, "violates") != NULL, items[1].err);
+	t_str("rewrite: new rows, key and raw kept", q("SELECT organization_name "
+	    "|| ' ' || report_id || ' ' || home_domain || ' ' || day || ' ' || "
+	    "verdict || ' ' || convert_from(raw, 'UTF8') || ' ' || (SELECT "
+	    "string_agg(domain || '/' || dane_mx || '/' || total_successful, "
+	    "',' ORDER BY idx) FROM policy p WHERE p.report_id = r.id) || "
+	    "' ' || (SELECT count(*) FROM failure_detail f WHERE f.report_id = "
+	    "r.id) FROM report r WHERE id = $1", idtext(id1), NULL),
+	    "Dup Org dup-3 new.test 2024-03-09 accepted not json:dup-3 "
+	    "mx.new.test/true/4,new.test/false/6 1");
+	t_str("rewrite refused: old rows kept", q("SELECT verdict || ' ' || "
+	    "(SELECT string_agg(domain || '/' || total_successful, ',') FROM "
+	    "policy p WHERE p.report_id = r.id) FROM report r WHERE id = $1",
+	    idtext(id2), NULL), "accepted dup.test/2");
+	for (k = 0; k < 2; k++)
+		report_free(rs[k]);
 }
 
 /* test_lost - a store whose connection dies says so (temp) and stores
@@ -1006,7 +605,8 @@ test_lost(void)
 	items[0].raw = (const unsigned char *)"x";
 	items[0].rawlen = 1;
 	items[0].transport = "file";
-	t_int("lost batch", store_batch(victim, items, 1, NULL, 0, &temp, err,
+	report_assign_domains(rs[0], NULL);
+	t_int("lost batch", store_batch(victim, items, 1, &temp, err,
 	    sizeof err), -1);
 	t_int("lost temp", temp, 1);
 	t_int("lost verdict pending", items[0].verdict, STORE_PENDING);
@@ -1019,49 +619,20 @@ test_lost(void)
 int
 main(void)
 {
-	char		 err[ERRLEN];
-	const char	*r;
-
 	log_init("test_store", 0, 75);
-	if ((conninfo = getenv("TLSRPT_TEST_DB")) == NULL ||
-	    *conninfo == '\0') {
-		printf("test_store: TLSRPT_TEST_DB not set, skipped\n");
-		return t_done();
-	}
-	/* every connection of this program works in its own schema */
-	setenv("PGOPTIONS", "-c search_path=" SCHEMA, 1);
-	db = PQconnectdb(conninfo);
-	if (PQstatus(db) != CONNECTION_OK) {
-		t_ok("connect", 0, PQerrorMessage(db));
-		PQfinish(db);
-		return t_done();
-	}
-	PQclear(PQexec(db, "SET client_min_messages = warning"));
-	r = q("DROP SCHEMA IF EXISTS " SCHEMA " CASCADE; CREATE SCHEMA " SCHEMA,
-	    NULL, NULL);
-	if (!t_ok("fresh schema", strncmp(r, "ERROR", 5) != 0, r)) {
-		PQfinish(db);
-		return t_done();
-	}
-	PQclear(PQexec(db, "SET TimeZone = 'UTC'"));
-	if ((st = store_open(conninfo, "tlsrpt-test", err, sizeof err)) ==
-	    NULL) {
-		t_ok("store_open", 0, err);
-		PQfinish(db);
+	if (db_start("test_store", 1) == -1) {
+		db_stop();
 		return t_done();
 	}
 	test_migrate();
 	test_roundtrip();
 	test_duplicates();
-	test_foreign();
 	test_failed();
 	test_large();
 	test_integrity();
-	test_summary();
-	test_reparse();
 	test_quarantine();
+	test_pages();
 	test_lost();
-	store_close(st);
-	PQfinish(db);
+	db_stop();
 	return t_done();
 }

@@ -1,28 +1,32 @@
 /*
- * spool.c - a durable on-disk queue for reports PostgreSQL could not take
+ * spool.c - a durable on-disk queue for reports the database could not take
  *
  * See spool.h for the contract.  Write order for durability: write the
  * whole entry into tmp/, fsync it, rename it into new/, fsync new/.  Only
- * then may the caller acknowledge the report.
+ * then may the caller acknowledge the report.  Entries are named
+ * SECONDS.NANOSECONDS.PID.SEQ.RANDOM, so the names sort by arrival and two
+ * processes sharing a directory never collide.
  */
+#include <sys/stat.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
-#include "conf.h"
-#include "log.h"
-#include "report.h"
 #include "spool.h"
-#include "store.h"
 #include "util.h"
 #include "xmalloc.h"
+
+/* The directories of a spool: DIR itself, then its two parts. */
+static const char *const spool_parts[] = { "", "/tmp", "/new" };
+#define SPOOL_NPARTS	3
 
 /* spool_init - the directories, private to the server's user */
 int
@@ -31,9 +35,8 @@ spool_init(const char *dir, char *err, size_t errlen)
 	char	 path[4096];
 	int	 i;
 
-	for (i = 0; i < 3; i++) {
-		snprintf(path, sizeof path, "%s%s", dir,
-		    i == 0 ? "" : i == 1 ? "/tmp" : "/new");
+	for (i = 0; i < SPOOL_NPARTS; i++) {
+		snprintf(path, sizeof path, "%s%s", dir, spool_parts[i]);
 		if (mkdir(path, 0700) == -1 && errno != EEXIST)
 			return seterr(err, errlen, "spool: mkdir %s: %s", path,
 			    strerror(errno));
@@ -41,7 +44,24 @@ spool_init(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* header_value - one header line's value: no newlines, never NULL */
+/* spool_chown - see spool.h */
+int
+spool_chown(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	char	 path[4096];
+	int	 i;
+
+	for (i = 0; i < SPOOL_NPARTS; i++) {
+		snprintf(path, sizeof path, "%s%s", dir, spool_parts[i]);
+		if (chown(path, uid, gid) == -1)
+			return seterr(err, errlen, "chown %s: %s", path,
+			    strerror(errno));
+	}
+	return 0;
+}
+
+/* header_line - "key: value\n" with newlines in value made blanks; nothing
+ * for a NULL value */
 static void
 header_line(struct buf *b, const char *key, const char *value)
 {
@@ -88,9 +108,8 @@ fsync_dir(const char *path)
 
 /* spool_put - one entry, durably */
 int
-spool_put(const char *dir, const char *kind, const char *transport,
-    const char *source, const char *reason, const unsigned char *raw,
-    size_t rawlen, char *err, size_t errlen)
+spool_put(const char *dir, const struct spool_meta *m,
+    const unsigned char *raw, size_t rawlen, char *err, size_t errlen)
 {
 	static unsigned	 seq;
 	struct buf	 h = BUF_INIT;
@@ -108,10 +127,12 @@ spool_put(const char *dir, const char *kind, const char *transport,
 	snprintf(tmp, sizeof tmp, "%s/tmp/%s", dir, name);
 	snprintf(new, sizeof new, "%s/new/%s", dir, name);
 
-	header_line(&h, "kind", kind);
-	header_line(&h, "transport", transport);
-	header_line(&h, "source", source);
-	header_line(&h, "reason", reason);
+	header_line(&h, "kind", m->kind);
+	header_line(&h, "transport", m->transport);
+	header_line(&h, "source", m->source);
+	header_line(&h, "reason", m->reason);
+	header_line(&h, "auth", m->auth);
+	header_line(&h, "hint", m->hint);
 	buf_printf(&h, "received: %lld\n\n", (long long)ts.tv_sec);
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -145,19 +166,28 @@ out:
 	return rc;
 }
 
-/* spool_names - the entries in new/, sorted (oldest first) */
-static char **
-spool_names(const char *dir, size_t *n)
+/* namecmp - qsort order of entry names: by arrival */
+static int
+namecmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* spool_names - see spool.h */
+int
+spool_names(const char *dir, char ***names, size_t *n, char *err,
+    size_t errlen)
 {
 	struct dirent	*de;
 	DIR		*d;
 	char		 path[4096], **v = NULL;
-	size_t		 i, j;
 
+	*names = NULL;
 	*n = 0;
 	snprintf(path, sizeof path, "%s/new", dir);
 	if ((d = opendir(path)) == NULL)
-		return NULL;
+		return seterr(err, errlen, "spool: %s: %s", path,
+		    strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -165,35 +195,58 @@ spool_names(const char *dir, size_t *n)
 		v[(*n)++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	for (i = 1; i < *n; i++)		/* few entries: insertion sort */
-		for (j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
-			char *t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
-		}
-	return v;
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, namecmp);
+	*names = v;
+	return 0;
 }
 
-/* spool_count - entries waiting */
+/* spool_count - see spool.h */
 long
 spool_count(const char *dir)
 {
-	char	**v;
+	char	**v, err[ERRLEN];
 	size_t	  n, i;
 
-	v = spool_names(dir, &n);
+	if (spool_names(dir, &v, &n, err, sizeof err) == -1)
+		return -1;
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
 	return (long)n;
 }
 
-/* spool_read - parse one entry */
-static int
+/* header_field - the field of e that header key fills, or NULL */
+static char **
+header_field(struct spool_entry *e, const char *key)
+{
+	static const struct {
+		const char	*key;
+		size_t		 off;
+	} keys[] = {
+		{ "kind", offsetof(struct spool_entry, kind) },
+		{ "transport", offsetof(struct spool_entry, transport) },
+		{ "source", offsetof(struct spool_entry, source) },
+		{ "reason", offsetof(struct spool_entry, reason) },
+		{ "auth", offsetof(struct spool_entry, auth) },
+		{ "hint", offsetof(struct spool_entry, hint) },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(key, keys[i].key) == 0)
+			return (char **)(void *)((char *)e + keys[i].off);
+	return NULL;
+}
+
+/* spool_read - see spool.h */
+int
 spool_read(const char *dir, const char *name, size_t cap,
     struct spool_entry *e, char *err, size_t errlen)
 {
 	unsigned char	*data, *p, *end, *eol;
+	char		 path[4096], *line, *colon, **field;
 	size_t		 len;
-	char		 path[4096];
 
 	memset(e, 0, sizeof *e);
 	snprintf(path, sizeof path, "%s/new/%s", dir, name);
@@ -203,23 +256,17 @@ spool_read(const char *dir, const char *name, size_t cap,
 	p = data;
 	end = data + len;
 	while (p < end && *p != '\n') {
-		char *line, *colon;
-
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			break;
 		line = xstrndup((char *)p, (size_t)(eol - p));
 		if ((colon = strstr(line, ": ")) != NULL) {
 			*colon = '\0';
-			if (strcmp(line, "kind") == 0)
-				e->kind = xstrdup(colon + 2);
-			else if (strcmp(line, "transport") == 0)
-				e->transport = xstrdup(colon + 2);
-			else if (strcmp(line, "source") == 0)
-				e->source = xstrdup(colon + 2);
-			else if (strcmp(line, "reason") == 0)
-				e->reason = xstrdup(colon + 2);
-			else if (strcmp(line, "received") == 0)
+			if (strcmp(line, "received") == 0)
 				e->received = strtoll(colon + 2, NULL, 10);
+			else if ((field = header_field(e, line)) != NULL) {
+				free(*field);
+				*field = xstrdup(colon + 2);
+			}
 		}
 		free(line);
 		p = eol + 1;
@@ -237,93 +284,33 @@ spool_read(const char *dir, const char *name, size_t cap,
 	return 0;
 }
 
-/* spool_entry_free - release an entry's fields */
-void
+/* spool_remove - see spool.h */
+int
+spool_remove(const char *dir, const char *name, char *err, size_t errlen)
+{
+	char	 path[4096];
+
+	snprintf(path, sizeof path, "%s/new/%s", dir, name);
+	if (unlink(path) == -1)
+		return seterr(err, errlen, "spool: unlink %s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+/* spool_entry_free - see spool.h */
+struct spool_entry *
 spool_entry_free(struct spool_entry *e)
 {
+	if (e == NULL)
+		return NULL;
 	free(e->name);
 	free(e->kind);
 	free(e->transport);
 	free(e->source);
 	free(e->reason);
+	free(e->auth);
+	free(e->hint);
 	free(e->raw);
 	memset(e, 0, sizeof *e);
-}
-
-/* spool_take - one entry into the database; 0 when it may be removed */
-static int
-spool_take(struct store *st, const struct conf *conf, struct spool_entry *e,
-    int *temp, char *err, size_t errlen)
-{
-	struct store_item	 item;
-	struct report		*r = NULL;
-	char			 why[ERRLEN];
-	int			 rc;
-
-	if (strcmp(e->kind, SPOOL_KIND_REPORT) == 0 &&
-	    report_decode(e->raw, e->rawlen, conf->max_report_bytes, &r, why,
-	    sizeof why) == REPORT_OK) {
-		memset(&item, 0, sizeof item);
-		item.report = r;
-		item.raw = e->raw;
-		item.rawlen = e->rawlen;
-		item.transport = e->transport ? e->transport : "spool";
-		item.source = e->source;
-		rc = store_batch(st, &item, 1, conf->domains, conf->n_domains,
-		    temp, err, errlen);
-		report_free(r);
-		if (rc == -1)
-			return -1;
-		log_info("spool %s: %s%s%s", e->name,
-		    item.verdict == STORE_DUPLICATE ? "duplicate" :
-		    item.verdict == STORE_FOREIGN ? "foreign" :
-		    item.verdict == STORE_STORED ? "stored" :
-		    "refused by the database, quarantined",
-		    item.err[0] ? ": " : "", item.err);
-		if (item.verdict != STORE_FAILED)
-			return 0;
-		snprintf(why, sizeof why, "%s", item.err);
-	}
-	/* Spooled as invalid, or no longer parses: quarantine, never drop. */
-	return store_quarantine(st, e->transport ? e->transport : "spool",
-	    e->source, e->reason ? e->reason : why, e->raw, e->rawlen,
-	    conf->quarantine_max_bytes, temp, err, errlen);
-}
-
-/* spool_replay - drain new/ into the database */
-int
-spool_replay(const char *dir, struct store *st, const struct conf *conf,
-    size_t *done, int *temp, char *err, size_t errlen)
-{
-	struct spool_entry	 e;
-	char			 path[4096], why[ERRLEN];
-	char		       **v;
-	size_t			 n, i;
-	int			 rc = 0;
-
-	*done = 0;
-	*temp = 0;
-	v = spool_names(dir, &n);
-	for (i = 0; i < n; i++) {
-		if (rc == -1)
-			break;
-		if (spool_read(dir, v[i], conf->max_body_bytes, &e, why,
-		    sizeof why) == -1) {
-			log_warnx("%s (left in place)", why);
-			continue;
-		}
-		if (spool_take(st, conf, &e, temp, err, errlen) == -1)
-			rc = -1;
-		else {
-			snprintf(path, sizeof path, "%s/new/%s", dir, v[i]);
-			if (unlink(path) == -1)
-				log_warn("spool: unlink %s", path);
-			(*done)++;
-		}
-		spool_entry_free(&e);
-	}
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-	return rc;
+	return NULL;
 }

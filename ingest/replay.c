@@ -1,0 +1,131 @@
+/*
+ * replay.c - "tlsrpt spool replay": the spool door
+ *
+ * SYNOPSIS
+ *	tlsrpt spool replay
+ *
+ * DESCRIPTION
+ *	What "tlsrpt serve" does by itself once PostgreSQL is back, by hand:
+ *	every spooled entry goes through the intake like a new report, and
+ *	is removed only after its commit (spool.h).  An entry spooled as
+ *	"invalid" (answered 400 while the database was away) is only kept in
+ *	the quarantine.  A report the database refuses goes to the
+ *	quarantine too, never away.
+ *
+ * DIAGNOSTICS
+ *	One log line per entry: its name, the verdict, the organisation and
+ *	report-id.  Exit 75 when the database failed (the rest stays
+ *	spooled), 66 when the spool cannot be read, 78 without a schema.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "conf.h"
+#include "intake.h"
+#include "log.h"
+#include "replay.h"
+#include "spool.h"
+#include "store.h"
+#include "util.h"
+
+/* log_entry - the one line per entry, like serve's request line */
+static void
+log_entry(const char *name, const struct intake_item *it)
+{
+	char	 org[256], rid[256], why[256];
+	const struct report *r = it->report;
+
+	text_printable(org, sizeof org, r ? r->organization_name : NULL);
+	text_printable(rid, sizeof rid, r ? r->report_id : NULL);
+	text_printable(why, sizeof why, it->reason);
+	log_info("spool %s: %s%s org=\"%s\" report-id=\"%s\"%s%s", name,
+	    intake_verdict_name(it->verdict),
+	    it->kept == INTAKE_KEPT_QUARANTINE ? ", quarantined" : "",
+	    org, rid, it->reason[0] ? " reason=" : "",
+	    it->reason[0] ? why : "");
+}
+
+/* spool_replay - see replay.h */
+int
+spool_replay(struct intake *in, const char *dir, size_t *done, char *err,
+    size_t errlen)
+{
+	struct spool_entry	 e;
+	struct intake_item	 it;
+	char			 why[ERRLEN], **names;
+	size_t			 n, i;
+	int			 rc = 0;
+
+	*done = 0;
+	if (spool_names(dir, &names, &n, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (spool_read(dir, names[i], in->conf->max_body_bytes, &e, why,
+		    sizeof why) == -1) {
+			log_warnx("%s (left in place)", why);
+			continue;
+		}
+		memset(&it, 0, sizeof it);
+		it.raw = e.raw;
+		it.rawlen = e.rawlen;
+		it.transport = e.transport ? e.transport : "spool";
+		it.source = e.source;
+		it.auth = e.auth;
+		it.hint = e.hint;
+		if (strcmp(e.kind, SPOOL_KIND_INVALID) == 0) {
+			it.verdict = INTAKE_REJECTED;
+			snprintf(it.reason, sizeof it.reason, "%s",
+			    e.reason ? e.reason : "invalid");
+		}
+		if (intake_submit(in, &it, 1, err, errlen) == -1)
+			rc = -1;
+		if (it.verdict == INTAKE_TEMPFAIL ||
+		    (it.verdict == INTAKE_REJECTED &&
+		    it.kept == INTAKE_KEPT_NONE))
+			rc = -1;	/* stays for the next time */
+		else if (spool_remove(dir, names[i], why, sizeof why) == -1)
+			log_warnx("%s", why);
+		else
+			(*done)++;
+		log_entry(names[i], &it);
+		intake_item_clear(&it);
+		spool_entry_free(&e);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/* cmd_spool - the subcommand */
+int
+cmd_spool(struct conf *conf, int argc, char **argv)
+{
+	struct intake	 in;
+	struct store	*st;
+	char		 err[ERRLEN];
+	size_t		 done = 0;
+	int		 rc = 0;
+
+	if (argc != 2 || strcmp(argv[1], "replay") != 0) {
+		fprintf(stderr, "usage: tlsrpt spool replay\n");
+		return EX_USAGE_;
+	}
+	if (spool_count(conf->spool_dir) == -1) {
+		log_warnx("spool replay: cannot read %s/new", conf->spool_dir);
+		return EX_NOINPUT_;
+	}
+	if ((st = cmd_store(conf, "tlsrpt-spool", &rc)) == NULL)
+		return rc;
+	intake_open(&in, conf, "tlsrpt-spool", INTAKE_QUARANTINE, st);
+	if (spool_replay(&in, conf->spool_dir, &done, err, sizeof err) == -1) {
+		log_warnx("spool replay: %s", err);
+		rc = EX_TEMPFAIL_;
+	}
+	printf("%zu spooled entr%s moved into the database, %ld left\n",
+	    done, done == 1 ? "y" : "ies", spool_count(conf->spool_dir));
+	intake_close(&in);
+	return rc;
+}

@@ -1,0 +1,212 @@
+/*
+ * serve.c - "tlsrpt serve": start-up, signals and shutdown of the HTTPS
+ *	     door
+ *
+ * SYNOPSIS
+ *	tlsrpt serve
+ *
+ * DESCRIPTION
+ *	Start-up order (STYLE.md rule 7): read the certificate and key,
+ *	create the spool, bind every socket (listen.c), then drop to "user"
+ *	(the spool is handed to that user first), then start the committer
+ *	(committer.c) and the daemons on the bound sockets (http.c).
+ *
+ *	The main thread waits for signals and, once a second, moves spooled
+ *	reports into the database whenever entries wait and the database
+ *	answers (replay.c).  SIGTERM, SIGINT and SIGHUP stop accepting, let
+ *	requests in flight finish (up to timeout_seconds), and exit 0.
+ *
+ * DIAGNOSTICS
+ *	Exit 78 on configuration errors, 71 when a socket cannot be bound or
+ *	privileges cannot be dropped.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "cmd.h"
+#include "conf.h"
+#include "intake.h"
+#include "log.h"
+#include "privdrop.h"
+#include "replay.h"
+#include "serve.h"
+#include "spool.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define EX_OSERR_	71
+
+/* drain - move waiting spool entries into the database (main thread) */
+static void
+drain(struct server *s, struct intake *in)
+{
+	char	 err[ERRLEN];
+	size_t	 done = 0;
+
+	if (spool_count(s->conf->spool_dir) <= 0)
+		return;
+	if (spool_replay(in, s->conf->spool_dir, &done, err,
+	    sizeof err) == -1) {
+		log_warnx("spool replay: %s", err);
+		intake_close(in);
+	}
+	if (done)
+		log_info("spool: %zu entr%s moved into the database", done,
+		    done == 1 ? "y" : "ies");
+}
+
+/* setup - everything that needs the starting user's privileges: the
+ * certificate and key, the spool, the sockets; then drop them.  Returns
+ * 0 or the exit status. */
+static int
+setup(struct server *s)
+{
+	const struct conf	*conf = s->conf;
+	char			 err[ERRLEN];
+	uid_t			 uid;
+	gid_t			 gid;
+	size_t			 i;
+
+	if (conf->tls_cert != NULL &&
+	    ((s->cert_pem = read_pem(conf->tls_cert, err, sizeof err)) == NULL ||
+	    (s->key_pem = read_pem(conf->tls_key, err, sizeof err)) == NULL)) {
+		log_warnx("%s", err);
+		return EX_CONFIG_;
+	}
+	if (spool_init(conf->spool_dir, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		return EX_CONFIG_;
+	}
+	s->nls = conf->listen.n + conf->listen_http.n;
+	s->ls = xcalloc(s->nls, sizeof *s->ls);
+	for (i = 0; i < s->nls; i++) {
+		s->ls[i].fd = -1;
+		s->ls[i].tls = i < conf->listen.n;
+		s->ls[i].spec = s->ls[i].tls ? conf->listen.v[i] :
+		    conf->listen_http.v[i - conf->listen.n];
+		if (listen_bind(&s->ls[i], err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			return EX_OSERR_;
+		}
+	}
+	if (conf->user != NULL &&
+	    (priv_lookup(conf->user, &uid, &gid, err, sizeof err) == -1 ||
+	    spool_chown(conf->spool_dir, uid, gid, err, sizeof err) == -1 ||
+	    priv_drop(conf->user, uid, gid, err, sizeof err) == -1)) {
+		log_warnx("%s", err);
+		return EX_OSERR_;
+	}
+	return 0;
+}
+
+/* run - serve until a signal; the daemons are running */
+static int
+run(struct server *s, sigset_t *sigs)
+{
+	struct intake	 drainer;
+	struct timespec	 tick = { 1, 0 };
+	siginfo_t	 si;
+	double		 deadline;
+	size_t		 i;
+	int		 sig;
+
+	/* replays must not spool again: the quarantine is their fallback */
+	intake_open(&drainer, s->conf, "tlsrpt-spool", INTAKE_QUARANTINE,
+	    NULL);
+	for (;;) {
+		sig = sigtimedwait(sigs, &si, &tick);
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
+			break;
+		drain(s, &drainer);
+	}
+	intake_close(&drainer);
+	log_info("signal %d: finishing requests in flight", sig);
+	for (i = 0; i < s->nls; i++)
+		MHD_quiesce_daemon(s->ls[i].daemon);
+	deadline = mono_now() + (double)s->conf->timeout_seconds;
+	while (http_connections(s) > 0 && mono_now() < deadline)
+		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	return 0;
+}
+
+/* cmd_serve - the subcommand */
+int
+cmd_serve(struct conf *conf, int argc, char **argv)
+{
+	struct server	 s;
+	sigset_t	 sigs;
+	char		 err[ERRLEN];
+	size_t		 i;
+	int		 rc = 0;
+
+	memset(&s, 0, sizeof s);
+	s.conf = conf;
+	for (i = 1; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--bench-null") == 0)
+			s.null_mode = 1;
+		else {
+			fprintf(stderr, "usage: tlsrpt serve\n");
+			return EX_USAGE_;
+		}
+	}
+	if (strcmp(conf->log, "syslog") == 0)
+		log_init("tlsrpt", 1, EX_TEMPFAIL_);
+	if (conf->listen.n + conf->listen_http.n == 0) {
+		log_warnx("%s: neither listen nor listen_http is set",
+		    conf->path ? conf->path : "configuration");
+		return EX_CONFIG_;
+	}
+	if (conf->listen.n > 0 && conf->tls_cert == NULL) {
+		log_warnx("%s: listen needs tls_cert and tls_key",
+		    conf->path ? conf->path : "configuration");
+		return EX_CONFIG_;
+	}
+	if ((rc = setup(&s)) != 0)
+		goto out;
+
+	/* Signals are taken by the main thread alone (sigtimedwait): block
+	 * them before any other thread exists, so all inherit the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s.rate = ratelimit_new(conf->rate_limit_per_minute);
+	s.committer = committer_start(conf);
+	for (i = 0; i < s.nls && rc == 0; i++)
+		if (http_start(&s, &s.ls[i], err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			rc = EX_CONFIG_;
+		}
+	if (rc == 0) {
+		log_info("serving %zu listener(s), report path%s %s%s", s.nls,
+		    conf->report_path.n > 1 ? "s" : "", conf->report_path.v[0],
+		    conf->report_path.n > 1 ? " ..." : "");
+		rc = run(&s, &sigs);
+	}
+	/* Stop the committer first: it answers and resumes every request it
+	 * holds, and later ones are spooled by their handlers, so no
+	 * connection is suspended when the daemons stop (MHD requires it). */
+	s.committer = committer_stop(s.committer);
+	for (i = 0; i < s.nls; i++)
+		if (s.ls[i].daemon != NULL)
+			MHD_stop_daemon(s.ls[i].daemon);
+	s.rate = ratelimit_free(s.rate);
+	log_info("stopped");
+out:
+	for (i = 0; s.ls != NULL && i < s.nls; i++)
+		if (s.ls[i].fd != -1)
+			close(s.ls[i].fd);	/* after MHD_stop_daemon */
+	free(s.ls);
+	free(s.cert_pem);
+	free(s.key_pem);
+	return rc;
+}

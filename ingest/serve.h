@@ -1,0 +1,95 @@
+/*
+ * serve.h - what the files of "tlsrpt serve" share (the HTTPS door)
+ *
+ *	serve.c		start-up, signals, the spool drain, shutdown
+ *	listen.c	sockets and PEM files, before privileges are dropped
+ *	http.c		the libmicrohttpd side: daemons, the request handler,
+ *			the verdict as an HTTP answer
+ *	ratelimit.c	rate_limit_per_minute per client address
+ *	committer.c	the group-commit queue: requests into the intake
+ */
+#ifndef TLSRPT_SERVE_H
+#define TLSRPT_SERVE_H
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "intake.h"
+
+struct MHD_Connection;
+struct MHD_Daemon;
+struct committer;
+struct conf;
+struct ratelimit;
+
+/* One listening socket and the daemon serving it. */
+struct listener {
+	const char		*spec;		/* as configured */
+	int			 fd;
+	int			 tls;
+	struct MHD_Daemon	*daemon;
+};
+
+struct server {
+	const struct conf	*conf;
+	struct listener		*ls;
+	size_t			 nls;
+	char			*cert_pem;	/* read before dropping privileges */
+	char			*key_pem;
+	int			 null_mode;	/* bench floor: 204, no work */
+	struct ratelimit	*rate;
+	struct committer	*committer;
+};
+
+/* Where a request stands once its body is complete. */
+enum job_state {
+	JOB_NONE = 0,		/* not handed to the committer */
+	JOB_QUEUED,		/* suspended, waiting for its commit */
+	JOB_DONE,		/* item has its verdict; resumed */
+};
+
+/* What one request carries between the handler's calls (http.c), and
+ * through the committer's queue. */
+struct request {
+	struct buf		 body;
+	int			 too_large;
+	char			 client[INET6_ADDRSTRLEN];
+	struct timespec		 t0;
+	struct intake_item	 item;		/* body, client; the verdict */
+	struct MHD_Connection	*conn;
+	enum job_state		 state;
+	struct request		*next;		/* the committer's queue */
+};
+
+/* listen.c */
+int	listen_bind(struct listener *, char *err, size_t errlen);
+char	*read_pem(const char *path, char *err, size_t errlen);
+
+/* http.c: start the daemon of one bound listener */
+int	http_start(struct server *, struct listener *, char *err,
+	    size_t errlen);
+/* http_connections - requests in flight over all daemons */
+unsigned http_connections(struct server *);
+
+/* ratelimit.c: NULL when per_minute is 0 (no limit) */
+struct ratelimit *ratelimit_new(size_t per_minute);
+int	ratelimit_take(struct ratelimit *, const char *ip);
+struct ratelimit *ratelimit_free(struct ratelimit *);
+
+/*
+ * committer.c: one thread that stores for every worker.  enqueue
+ * suspends the request's connection and queues it; once its verdict is
+ * in rq->item it is resumed (state JOB_DONE).  enqueue returns 0 when the
+ * committer is stopping (the caller then answers itself).  stop answers
+ * everything it holds, joins the thread and frees it.
+ */
+struct committer *committer_start(const struct conf *);
+int	committer_enqueue(struct committer *, struct MHD_Connection *,
+	    struct request *);
+struct committer *committer_stop(struct committer *);
+
+#endif

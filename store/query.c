@@ -1,0 +1,206 @@
+/*
+ * query.c - the query layer: the summary, and the counting rules with it
+ *
+ * SYNOPSIS
+ *	#include "query.h"
+ *
+ *	int query_summary(s, &q, &out, err, errlen)
+ *	void query_summary_free(&out)
+ *
+ * DESCRIPTION
+ *	A report's policies group by policy-domain (report_domain.c gives
+ *	each policy its group, policy.domain, and marks the groups that
+ *	are DANE MX hosts of the report's home domain, policy.dane_mx).
+ *	Within one report and group, the sts policies together and the
+ *	tlsa policies together are two views of the same sessions
+ *	(Microsoft lists them under both), so only the type with the larger
+ *	total counts (sts on a tie); any other type adds.  A group counts
+ *	for its own domain, a DANE MX group for the home domain, next to
+ *	the home domain's own groups: Postfix applies one policy per
+ *	session, so those sessions are disjoint.
+ *
+ *	One statement, so one snapshot, returning four kinds of rows
+ *	sorted the way struct summary wants them: 0 = the domain, 1 = a
+ *	result-type, 2 = an organisation, 3 = a DANE MX host.  Sums are
+ *	capped at the bigint maximum: the counts come from senders and a
+ *	few huge fakes must not break the summary.
+ *
+ *	Reports decoded before migration 003 have no home domain (NULL)
+ *	until "tlsrpt reparse": their groups count for their own domains.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "query.h"
+#include "store_int.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* domain d is one of $1 (or a subdomain of one); $1 = {} means all */
+#define OURS(d)								\
+	"(cardinality($1::text[]) = 0 OR EXISTS ("			\
+	"SELECT 1 FROM unnest($1::text[]) AS c(d) WHERE " d " = c.d "	\
+	"OR right(" d ", length(c.d) + 1) = '.' || c.d))"
+
+#define SUMMARY_SQL							\
+	"WITH pol AS ("							\
+	" SELECT p.report_id, p.idx, p.domain, p.dane_mx,"		\
+	"  coalesce(r.home_domain, p.domain) AS home,"			\
+	"  r.organization_name AS org,"					\
+	"  CASE p.policy_type WHEN 'sts' THEN 1 WHEN 'tlsa' THEN 2"	\
+	"   ELSE 0 END AS kind,"					\
+	"  p.total_successful AS ok, p.total_failure AS bad"		\
+	" FROM report r JOIN policy p ON p.report_id = r.id"		\
+	" WHERE r.verdict = 'accepted'"					\
+	"  AND ($2::date IS NULL OR r.day >= $2::date)"			\
+	"  AND ($3::date IS NULL OR r.day <= $3::date)"			\
+	"), typed AS ("							\
+	" SELECT report_id, domain,"					\
+	"  coalesce(sum(ok + bad) FILTER (WHERE kind = 1), -1) AS sts,"	\
+	"  coalesce(sum(ok + bad) FILTER (WHERE kind = 2), -1) AS tlsa"	\
+	" FROM pol GROUP BY report_id, domain"				\
+	"), counted AS ("						\
+	" SELECT pol.*,"						\
+	"  CASE WHEN pol.dane_mx THEN pol.home ELSE pol.domain END AS cdom"\
+	" FROM pol JOIN typed t"					\
+	"  ON t.report_id = pol.report_id AND t.domain = pol.domain"	\
+	" WHERE pol.kind = 0"						\
+	"  OR (pol.kind = 1 AND t.sts >= t.tlsa)"			\
+	"  OR (pol.kind = 2 AND t.tlsa > t.sts)"			\
+	"), mine AS ("							\
+	" SELECT * FROM counted WHERE " OURS("cdom")			\
+	"  AND ($4::text IS NULL OR cdom = $4::text)"			\
+	"), dom AS ("							\
+	" SELECT cdom, count(DISTINCT report_id) AS reports,"		\
+	"  sum(ok) AS ok, sum(bad) AS bad FROM mine GROUP BY cdom"	\
+	"), outc AS ("							\
+	" SELECT c.cdom, f.result_type,"				\
+	"  sum(f.failed_session_count) AS sessions"			\
+	" FROM mine c JOIN failure_detail f"				\
+	"  ON f.report_id = c.report_id AND f.policy_idx = c.idx"	\
+	" GROUP BY c.cdom, f.result_type"				\
+	"), src AS ("							\
+	" SELECT cdom, org, count(DISTINCT report_id) AS reports,"	\
+	"  sum(ok) AS ok, sum(bad) AS bad FROM mine GROUP BY cdom, org"	\
+	"), mx AS ("							\
+	" SELECT cdom, domain AS host, count(DISTINCT report_id) AS reports,"\
+	"  sum(ok) AS ok, sum(bad) AS bad FROM mine WHERE dane_mx"	\
+	" GROUP BY cdom, domain"					\
+	") "								\
+	"SELECT kind, cdom, name, reports,"				\
+	" least(ok, 9223372036854775807)::bigint,"			\
+	" least(bad, 9223372036854775807)::bigint FROM ("		\
+	" SELECT 0 AS kind, cdom, NULL::text AS name, reports, ok, bad,"\
+	"  0::numeric AS ord FROM dom"					\
+	" UNION ALL"							\
+	" SELECT 1, cdom, result_type, 0, sessions, 0, -sessions"	\
+	"  FROM outc WHERE sessions > 0"				\
+	" UNION ALL"							\
+	" SELECT 2, cdom, org, reports, ok, bad, 0 FROM src"		\
+	" UNION ALL"							\
+	" SELECT 3, cdom, host, reports, ok, bad, 0 FROM mx"		\
+	") u ORDER BY cdom COLLATE \"C\", kind, ord, name COLLATE \"C\""
+
+/* GROW - one more zeroed element at the end of array v of n; its address */
+#define GROW(v, n)							\
+	((v) = xreallocarray((v), (n) + 1, sizeof *(v)),		\
+	memset(&(v)[(n)], 0, sizeof *(v)), &(v)[(n)++])
+
+/* query_summary - see query.h; the SQL above does the counting */
+int
+query_summary(struct store *s, const struct summary_query *q,
+    struct summary *out, char *err, size_t errlen)
+{
+	struct buf		 doms = BUF_INIT;
+	struct summary_domain	*d = NULL;
+	struct summary_outcome	*o;
+	struct summary_source	*src;
+	struct summary_mx	*mx;
+	PGresult		*res;
+	const char		*param[4], *dom;
+	int			 k, kind;
+
+	memset(out, 0, sizeof *out);
+	array_param(&doms, q->domains, q->n_domains);
+	param[0] = (const char *)doms.data;
+	param[1] = q->from;
+	param[2] = q->to;
+	param[3] = q->domain;
+	res = PQexecParams(s->conn, SUMMARY_SQL, 4, NULL, param, NULL, NULL,
+	    0);
+	buf_free(&doms);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return db_fail(s, res, "summary", err, errlen);
+	out->from = q->from ? xstrdup(q->from) : NULL;
+	out->to = q->to ? xstrdup(q->to) : NULL;
+	for (k = 0; k < PQntuples(res); k++) {
+		kind = (int)parse_i64(PQgetvalue(res, k, 0));
+		dom = PQgetvalue(res, k, 1);
+		if (kind == 0) {
+			/* every domain's kind-0 row comes first (sorted) */
+			d = GROW(out->domains, out->n_domains);
+			d->domain = xstrdup(dom);
+			d->reports = parse_i64(PQgetvalue(res, k, 3));
+			d->successful = parse_i64(PQgetvalue(res, k, 4));
+			d->failed = parse_i64(PQgetvalue(res, k, 5));
+			o = GROW(d->outcomes, d->n_outcomes);
+			o->outcome = xstrdup("success");
+			o->sessions = d->successful;
+			continue;
+		}
+		if (d == NULL || strcmp(d->domain, dom) != 0) {
+			PQclear(res);
+			query_summary_free(out);
+			return seterr(err, errlen, "summary: rows out of order");
+		}
+		if (kind == 1) {
+			o = GROW(d->outcomes, d->n_outcomes);
+			o->outcome = xstrdup(PQgetvalue(res, k, 2));
+			o->sessions = parse_i64(PQgetvalue(res, k, 4));
+		} else if (kind == 2) {
+			src = GROW(d->sources, d->n_sources);
+			src->organization = xstrdup(PQgetvalue(res, k, 2));
+			src->reports = parse_i64(PQgetvalue(res, k, 3));
+			src->successful = parse_i64(PQgetvalue(res, k, 4));
+			src->failed = parse_i64(PQgetvalue(res, k, 5));
+		} else {
+			mx = GROW(d->dane_mx, d->n_dane_mx);
+			mx->host = xstrdup(PQgetvalue(res, k, 2));
+			mx->reports = parse_i64(PQgetvalue(res, k, 3));
+			mx->successful = parse_i64(PQgetvalue(res, k, 4));
+			mx->failed = parse_i64(PQgetvalue(res, k, 5));
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* query_summary_free - see query.h */
+void
+query_summary_free(struct summary *sum)
+{
+	struct summary_domain	*d;
+	size_t			 i, j;
+
+	if (sum == NULL)
+		return;
+	for (i = 0; i < sum->n_domains; i++) {
+		d = &sum->domains[i];
+		free(d->domain);
+		for (j = 0; j < d->n_outcomes; j++)
+			free(d->outcomes[j].outcome);
+		free(d->outcomes);
+		for (j = 0; j < d->n_sources; j++)
+			free(d->sources[j].organization);
+		free(d->sources);
+		for (j = 0; j < d->n_dane_mx; j++)
+			free(d->dane_mx[j].host);
+		free(d->dane_mx);
+	}
+	free(sum->domains);
+	free(sum->from);
+	free(sum->to);
+	memset(sum, 0, sizeof *sum);
+}

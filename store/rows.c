@@ -1,0 +1,208 @@
+/*
+ * rows.c - the table rows of one report, as COPY text
+ *
+ * DESCRIPTION
+ *	A report becomes one staging row (its own columns, raw bytes and
+ *	their sha256 included), one policy row per policy and one
+ *	failure_detail row per failure detail (sql/001_schema.sql).  An
+ *	address goes into the inet column only when the parser could read
+ *	it, and always into the *_raw column as sent (R25).
+ */
+#include <stdio.h>
+
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+
+#include "log.h"
+#include "store_int.h"
+
+const char *const copy_sql[] = { COPY_STAGE_SQL, COPY_POLICY_SQL,
+	COPY_FAILURE_SQL };
+const char *const copy_what[] = { "COPY reports", "COPY policies",
+	"COPY failure details" };
+
+/* stage_row - one line of COPY_STAGE */
+void
+stage_row(struct buf *b, const struct row *w)
+{
+	const struct report	*r = w->r;
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+
+	put_i64(b, w->id);
+	buf_putc(b, '\t');
+	put_text(b, r->organization_name);
+	buf_putc(b, '\t');
+	put_text(b, r->report_id);
+	buf_putc(b, '\t');
+	put_text(b, r->start_raw);
+	buf_putc(b, '\t');
+	put_text(b, r->end_raw);
+	buf_putc(b, '\t');
+	put_i64(b, r->start_time);
+	buf_putc(b, '\t');
+	put_i64(b, r->start_usec);
+	buf_putc(b, '\t');
+	put_i64(b, r->end_time);
+	buf_putc(b, '\t');
+	put_i64(b, r->end_usec);
+	buf_putc(b, '\t');
+	put_text(b, r->contact_info);
+	buf_putc(b, '\t');
+	put_text(b, w->verdict);
+	buf_putc(b, '\t');
+	put_text(b, w->transport);
+	buf_putc(b, '\t');
+	put_text(b, w->source);
+	buf_putc(b, '\t');
+	put_text(b, w->auth);
+	buf_putc(b, '\t');
+	put_text(b, r->home_domain);
+	buf_putc(b, '\t');
+	put_text(b, w->hint);
+	buf_putc(b, '\t');
+	put_flags(b, r->flags);
+	buf_putc(b, '\t');
+	if (w->raw == NULL)
+		buf_append(b, "\\N\t\\N", 5);
+	else {
+		put_bytea(b, w->raw, w->rawlen);
+		buf_putc(b, '\t');
+		/* fails only without memory or a broken libcrypto */
+		if (EVP_Digest(w->raw, w->rawlen, md, &mdlen, EVP_sha256(),
+		    NULL) != 1)
+			fatalx("EVP_Digest sha256 failed");
+		put_bytea(b, md, mdlen);
+	}
+	buf_putc(b, '\n');
+}
+
+/* policy_rows - the COPY_POLICY lines of one report */
+void
+policy_rows(struct buf *b, const struct row *w)
+{
+	const struct report_policy	*p;
+	size_t				 i;
+
+	for (i = 0; i < w->r->n_policies; i++) {
+		p = &w->r->policies[i];
+		put_i64(b, w->id);
+		buf_putc(b, '\t');
+		put_i64(b, (int64_t)i);
+		buf_putc(b, '\t');
+		put_text(b, p->policy_type);
+		buf_putc(b, '\t');
+		put_text(b, p->policy_domain);
+		buf_putc(b, '\t');
+		put_text(b, p->domain);
+		buf_putc(b, '\t');
+		put_bool(b, p->dane_mx);
+		buf_putc(b, '\t');
+		put_array(b, p->policy_string, p->n_policy_string);
+		buf_putc(b, '\t');
+		put_array(b, p->mx_host, p->n_mx_host);
+		buf_putc(b, '\t');
+		put_i64(b, p->total_successful);
+		buf_putc(b, '\t');
+		put_i64(b, p->total_failure);
+		buf_putc(b, '\n');
+	}
+}
+
+/* failure_rows - the COPY_FAILURE lines of one report; an address goes
+ * into the inet column only when the parser could read it (R25) */
+void
+failure_rows(struct buf *b, const struct row *w)
+{
+	const struct report_policy	*p;
+	const struct report_failure	*f;
+	size_t				 i, j;
+
+	for (i = 0; i < w->r->n_policies; i++) {
+		p = &w->r->policies[i];
+		for (j = 0; j < p->n_failures; j++) {
+			f = &p->failures[j];
+			put_i64(b, w->id);
+			buf_putc(b, '\t');
+			put_i64(b, (int64_t)i);
+			buf_putc(b, '\t');
+			put_i64(b, (int64_t)j);
+			buf_putc(b, '\t');
+			put_text(b, f->result_type);
+			buf_putc(b, '\t');
+			put_text(b, f->sending_ip_ok ? f->sending_mta_ip : NULL);
+			buf_putc(b, '\t');
+			put_text(b, f->sending_mta_ip);
+			buf_putc(b, '\t');
+			put_text(b, f->receiving_mx_hostname);
+			buf_putc(b, '\t');
+			put_text(b, f->receiving_mx_helo);
+			buf_putc(b, '\t');
+			put_text(b, f->receiving_ip_ok ? f->receiving_ip : NULL);
+			buf_putc(b, '\t');
+			put_text(b, f->receiving_ip);
+			buf_putc(b, '\t');
+			put_i64(b, f->failed_session_count);
+			buf_putc(b, '\t');
+			put_text(b, f->additional_information);
+			buf_putc(b, '\t');
+			put_text(b, f->failure_reason_code);
+			buf_putc(b, '\n');
+		}
+	}
+}
+
+/* append_rows - the lines of kind for one report */
+static void
+append_rows(struct buf *b, enum copy_kind kind, const struct row *w)
+{
+	if (kind == COPY_K_STAGE)
+		stage_row(b, w);
+	else if (kind == COPY_K_POLICY)
+		policy_rows(b, w);
+	else
+		failure_rows(b, w);
+}
+
+/*
+ * copy_rows_send - the data of one COPY already started (of the new
+ * reports only, unless all), then its end; the caller reads the outcome
+ */
+int
+copy_rows_send(struct store *s, enum copy_kind kind, struct row *rows,
+    size_t n, int all, char *err, size_t errlen)
+{
+	size_t	 i;
+
+	buf_reset(&s->copy);
+	for (i = 0; i < n; i++) {
+		if (!all && !rows[i].is_new)
+			continue;
+		append_rows(&s->copy, kind, &rows[i]);
+		if (copy_flush(s, 0, err, errlen) == -1) {
+			copy_abort(s);
+			return -1;
+		}
+	}
+	return copy_send_end(s, err, errlen);
+}
+
+/* copy_rows - one whole COPY of rows[] into the staging table, policy
+ * or failure_detail, its outcome read */
+int
+copy_rows(struct store *s, enum copy_kind kind, struct row *rows, size_t n,
+    int all, char *err, size_t errlen)
+{
+	PGresult	*res, *extra;
+
+	if (copy_start(s, copy_sql[kind], copy_what[kind], err, errlen) == -1 ||
+	    copy_rows_send(s, kind, rows, n, all, err, errlen) == -1)
+		return -1;
+	res = PQgetResult(s->conn);
+	while ((extra = PQgetResult(s->conn)) != NULL)
+		PQclear(extra);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return db_fail(s, res, copy_what[kind], err, errlen);
+	PQclear(res);
+	return 0;
+}
