@@ -44,6 +44,7 @@ sql() { psql -XAtq "$DB" -c "$1"; }
 start_server() {
 	{ printf 'database = %s\ndomains = example.com, example.net, random.net, josh.scot\n' "$DB"
 	  printf 'domains = foo-bar.io, domain.de, krvtz.net, karlsen.fr, fastmaildmarc.com, server.com, xxxxxxxx.xx\n'
+	  printf 'domains = tlsrpt-test.example\n'
 	  printf 'listen = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\n' "$T/server.pem" "$T/server.key"
 	  printf 'spool_dir = %s/spool-%s\nreport_path = /tlsrpt\nreport_path = /v1/report\n' "$T" "$1"
 	  printf 'max_body_bytes = 64K\nmax_report_bytes = 1M\n'
@@ -77,7 +78,22 @@ while IFS=$'\t' read -r file _ _ _ _ _ form _; do
 done <"$CORPUS/MANIFEST.tsv"
 check "corpus over HTTPS: 16 stored, 1 duplicate" "$(tally "${codes[@]}")" " 1 200; 16 201;"
 check "corpus over HTTPS: rows" "$(sql "SELECT count(*) FROM report WHERE transport = 'https'")" 16
+check "corpus over HTTPS: unauthenticated" "$(sql "SELECT count(*) FROM report WHERE authenticated IS NULL")" 16
 check "corpus over HTTPS: client recorded" "$(sql "SELECT DISTINCT source FROM report")" 127.0.0.1
+# Postfix's own reporter (sys4 tlsrpt-reporter), the bodies as it POSTed
+# them: the DANE MX host's sessions count for the domain (README there)
+PFR=${TLSRPT_POSTFIX_CORPUS:-$CORPUS/../postfix-reporter}
+codes=()
+for f in "$PFR"/https-*.json.gz; do codes+=("$(post "$f")"); done
+check "Postfix reporter over HTTPS: 3 stored" "$(tally "${codes[@]}")" " 3 201;"
+json=$("$BIN" -c "$T/main.conf" summary --domain tlsrpt-test.example --format json)
+check_has "Postfix reporter over HTTPS: 60 successful, 19 failed" "$json" \
+    '{"domain":"tlsrpt-test.example","reports":1,"successful_sessions":60,"failed_sessions":19,'
+check_has "Postfix reporter over HTTPS: the DANE MX host inside" "$json" \
+    '"dane_mx":[{"host":"mx2.tlsrpt-test.example","reports":1,"successful_sessions":12,"failed_sessions":4}]'
+check "Postfix reporter over HTTPS: the no-policy-found report" \
+    "$("$BIN" -c "$T/main.conf" summary --domain moved.tlsrpt-test.example --format json | grep -o '"successful_sessions":5,"failed_sessions":1' | head -n 1)" \
+    '"successful_sessions":5,"failed_sessions":1'
 f1=tests/fixtures/summary/r1-google-example.com.json
 check "POST: 201 stored" "$(post $f1)" 201
 check "POST again: 200 duplicate" "$(post $f1)" 200
@@ -144,6 +160,12 @@ pg_start "$PGDIR"
 for _ in $(seq 100); do [ "$(ls "$T/spool-main/new" | wc -l)" = 0 ] && break; sleep 0.2; done
 check "database back: spool drained" "$(ls "$T/spool-main/new" | wc -l)" 0
 check "database back: each report once" "$(sql "SELECT count(*) || '/' || count(DISTINCT report_id) FROM report WHERE report_id LIKE '%_down%'")" "5/5"
+check_has "database back: the replay names organisation and report-id" "$(cat "$T/main.log")" \
+    ': stored org="Google Inc." report-id="2026-03-01T00:00:00Z_down3.example.com"'
+check_has "database back: the copy of a spooled report is a duplicate" "$(cat "$T/main.log")" \
+    ': duplicate org="Google Inc." report-id="2026-03-01T00:00:00Z_down1.example.com"'
+check "database back: the invalid body quarantined" \
+    "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%total-successful-session-count%'")" 1
 rm -rf "$T/spool-main"
 pg_stop "$PGDIR"
 check "database down and spool gone: 503" "$(post "$T/many/1.json" -D "$T/headers" -o /dev/null)" 503

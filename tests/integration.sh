@@ -169,5 +169,58 @@ got=$("$BIN" -c "$T/other.conf" summary --format json | grep -o '"domain":"[^"]*
 check "reparse: other.org now counted (r6 + the other.org half of r7)" "$got" '"domain":"other.org","reports":2 '
 check "reparse: verdicts decided again" "$(sql "SELECT verdict, count(*) FROM report GROUP BY 1 ORDER BY 1" | tr '\n' ' ')" "accepted|2 foreign|8 "
 
+# --- the home domain: Postfix's reporter and a hosted DANE MX ------------
+# ../shared/corpus/postfix-reporter: what sys4's reporter really sent; its
+# README gives the figures (tlsrpt-test.example 60/19 with the DANE MX host
+# mx2.tlsrpt-test.example 12/4 inside; the idx2 report of moved.* 5/1)
+PFR=${TLSRPT_POSTFIX_CORPUS:-$CORPUS/../postfix-reporter}
+newdb home "tlsrpt-test.example, example.org"
+tl db migrate >/dev/null
+out=$(tl ingest "$PFR"/https-*.json.gz tests/fixtures/home/hosted-dane-mx.json 2>&1)
+check "home: all stored" "$(grep -c '^stored ' <<<"$out")" 4
+json=$(tl summary --format json)
+check_has "home: Postfix, the MX host's sessions inside the domain" "$json" \
+    '{"domain":"tlsrpt-test.example","reports":1,"successful_sessions":60,"failed_sessions":19,'
+check_has "home: Postfix, its DANE MX host listed" "$json" \
+    '"dane_mx":[{"host":"mx2.tlsrpt-test.example","reports":1,"successful_sessions":12,"failed_sessions":4}]'
+check "home: no row of its own for the MX host" "$(grep -c '"domain":"mx2.tlsrpt-test.example"' <<<"$json")" 0
+check_has "home: a domain without DANE MX hosts has no dane_mx" "$json" \
+    '{"domain":"quiet.tlsrpt-test.example","reports":1,"successful_sessions":20,"failed_sessions":0,"outcomes":[{"outcome":"success","sessions":20}],"sources":[{"organization":"Peer Test Sender Org","reports":1,"successful_sessions":20,"failed_sessions":0}]}'
+check_has "home: no-policy-found counts for the report-id's domain" "$json" \
+    '{"domain":"moved.tlsrpt-test.example","reports":1,"successful_sessions":5,"failed_sessions":1,'
+check_has "home: hosted DANE MX, ours by the report-id" "$json" \
+    '{"domain":"example.org","reports":1,"successful_sessions":41,"failed_sessions":3,'
+check_has "home: hosted DANE MX listed" "$json" \
+    '"dane_mx":[{"host":"example-org.mail.protection.outlook.com","reports":1,"successful_sessions":41,"failed_sessions":3}]'
+check_has "home: all 11 result types of the Postfix report" "$json" \
+    '{"outcome":"success","sessions":60},{"outcome":"certificate-expired","sessions":4},{"outcome":"starttls-not-supported","sessions":3},{"outcome":"certificate-host-mismatch","sessions":2},{"outcome":"sts-policy-fetch-error","sessions":2},{"outcome":"tlsa-invalid","sessions":2},{"outcome":"certificate-not-trusted","sessions":1},{"outcome":"dane-required","sessions":1},{"outcome":"dnssec-invalid","sessions":1},{"outcome":"sts-policy-invalid","sessions":1},{"outcome":"sts-webpki-invalid","sessions":1},{"outcome":"validation-failure","sessions":1}]'
+csv=$(tl summary --format csv | tr -d '\r')
+check_has "home: csv DANE MX row" "$csv" '"tlsrpt-test.example",dane_mx,"mx2.tlsrpt-test.example",1,12,4,'
+txt=$(tl summary --domain tlsrpt-test.example)
+check_has "home: text DANE MX section" "$txt" "DANE MX host (in the figures)"
+check_has "home: text DANE MX line" "$txt" "  mx2.tlsrpt-test.example             1          12           4"
+out=$(tl summary --domain mx2.tlsrpt-test.example --format json)
+check "home: the MX host is no domain of its own" "$out" '{"from":null,"to":null,"domains":[]}'
+printf 'database = %s\ndomains = outlook.com\n' "$DB" >"$T/provider.conf"
+"$BIN" -c "$T/provider.conf" reparse >/dev/null 2>&1
+check "home: the provider's name alone does not make a report ours" \
+    "$(sql "SELECT verdict FROM report WHERE report_id = '134090000000000001+example.org'")" foreign
+out=$(tl reparse 2>&1); check "home: reparse back" "$?" 0
+# rows stored before migration 003: no home domain, no DANE MX marks
+sql "UPDATE report SET home_domain = NULL; UPDATE policy SET dane_mx = false" >/dev/null
+check_has "home: old rows count each policy for its own domain" "$(tl summary --format json)" '"domain":"mx2.tlsrpt-test.example"'
+check "home: db migrate names the fix" "$(tl db migrate 2>&1)" \
+    'schema is up to date
+4 stored report(s) predate the current counting rules: run "tlsrpt reparse"'
+out=$(tl reparse 2>&1); check "home: reparse applies the rules" "$?:$out" "0:reparsed 4 report(s), 0 failed"
+check "home: after reparse, the figures of the rules" "$(tl summary --format json)" "$json"
+check "home: db migrate is quiet again" "$(tl db migrate 2>&1)" "schema is up to date"
+out=$(tl ingest tests/fixtures/home/hosted-dane-mx.json 2>&1)
+check "home: a copy is a duplicate" "$out" "duplicate tests/fixtures/home/hosted-dane-mx.json 134090000000000001+example.org"
+printf 'database = %s\ndomains = example.net\n' "$DB" >"$T/net.conf"
+sed 's/134090000000000001/134090000000000002/' tests/fixtures/home/hosted-dane-mx.json >"$T/hosted2.json"
+check "home: foreign names the home domain" "$("$BIN" -c "$T/net.conf" ingest "$T/hosted2.json" 2>&1)" \
+    "foreign $T/hosted2.json example.org"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
