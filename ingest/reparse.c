@@ -38,6 +38,36 @@
 #include "util.h"
 #include "xmalloc.h"
 
+/* page_items - the bodies of a page as intake items (borrowing from it) */
+static struct intake_item *
+page_items(const struct store_page *page)
+{
+	struct intake_item	*items;
+	size_t			 k;
+
+	items = xcalloc(page->n ? page->n : 1, sizeof *items);
+	for (k = 0; k < page->n; k++) {
+		items[k].raw = page->rows[k].raw;
+		items[k].rawlen = page->rows[k].rawlen;
+		items[k].transport = page->rows[k].transport;
+		items[k].source = page->rows[k].source;
+		items[k].auth = page->rows[k].auth;
+		items[k].hint = page->rows[k].hint;
+	}
+	return items;
+}
+
+/* page_items_free - release what page_items() and the intake made */
+static void
+page_items_free(struct intake_item *items, size_t n)
+{
+	size_t	 k;
+
+	for (k = 0; k < n; k++)
+		intake_item_clear(&items[k]);
+	free(items);
+}
+
 /* reparse_page - decode and rewrite one page of reports; the counts go up */
 static int
 reparse_page(struct intake *in, struct store_page *page, size_t *reparsed,
@@ -48,12 +78,9 @@ reparse_page(struct intake *in, struct store_page *page, size_t *reparsed,
 	size_t			 k, m = 0;
 	int			 temp, rc;
 
-	items = xcalloc(page->n ? page->n : 1, sizeof *items);
+	items = page_items(page);
 	si = xcalloc(page->n ? page->n : 1, sizeof *si);
 	for (k = 0; k < page->n; k++) {
-		items[k].raw = page->rows[k].raw;
-		items[k].rawlen = page->rows[k].rawlen;
-		items[k].hint = page->rows[k].hint;
 		intake_decode(in->conf, &items[k]);
 		if (items[k].verdict == INTAKE_REJECTED) {
 			log_warnx("reparse: report %" PRId64 " no longer "
@@ -76,9 +103,7 @@ reparse_page(struct intake *in, struct store_page *page, size_t *reparsed,
 		    "database, left as it was: %s", si[k].id, si[k].err);
 		(*failed)++;
 	}
-	for (k = 0; k < page->n; k++)
-		intake_item_clear(&items[k]);
-	free(items);
+	page_items_free(items, page->n);
 	free(si);
 	return rc;
 }
@@ -116,14 +141,8 @@ recover_page(struct intake *in, struct store_page *page, size_t *recovered,
 	size_t			 k, m = 0;
 	int			 rc = 0;
 
-	items = xcalloc(page->n, sizeof *items);
+	items = page_items(page);
 	gone = xcalloc(page->n, sizeof *gone);
-	for (k = 0; k < page->n; k++) {
-		items[k].raw = page->rows[k].raw;
-		items[k].rawlen = page->rows[k].rawlen;
-		items[k].transport = page->rows[k].transport;
-		items[k].source = page->rows[k].source;
-	}
 	if (intake_submit(in, items, page->n, err, errlen) == -1)
 		rc = -1;
 	for (k = 0; rc == 0 && k < page->n; k++) {
@@ -152,9 +171,7 @@ recover_page(struct intake *in, struct store_page *page, size_t *recovered,
 		rc = -1;
 	if (rc == 0)
 		*recovered += m;
-	for (k = 0; k < page->n; k++)
-		intake_item_clear(&items[k]);
-	free(items);
+	page_items_free(items, page->n);
 	free(gone);
 	return rc;
 }

@@ -36,6 +36,23 @@
 #include "summary.h"
 #include "util.h"
 
+/* json_rows - rows as [{name_key:..,"reports":..,"successful_sessions":..,
+ * "failed_sessions":..}] */
+static json_t *
+json_rows(const struct summary_row *rows, size_t n, const char *name_key)
+{
+	json_t	*arr = json_array();
+	size_t	 j;
+
+	for (j = 0; j < n; j++)
+		json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}",
+		    name_key, rows[j].name, "reports",
+		    (json_int_t)rows[j].reports, "successful_sessions",
+		    (json_int_t)rows[j].successful, "failed_sessions",
+		    (json_int_t)rows[j].failed));
+	return arr;
+}
+
 /* render_json - the contract shape, compact, keys in insertion order */
 static void
 render_json(const struct summary *s, FILE *fp)
@@ -66,31 +83,11 @@ render_json(const struct summary *s, FILE *fp)
 			    "outcome", sd->outcomes[j].outcome, "sessions",
 			    (json_int_t)sd->outcomes[j].sessions));
 		json_object_set_new(d, "outcomes", arr);
-		arr = json_array();
-		for (j = 0; j < sd->n_sources; j++)
-			json_array_append_new(arr, json_pack(
-			    "{s:s, s:I, s:I, s:I}",
-			    "organization", sd->sources[j].organization,
-			    "reports", (json_int_t)sd->sources[j].reports,
-			    "successful_sessions",
-			    (json_int_t)sd->sources[j].successful,
-			    "failed_sessions",
-			    (json_int_t)sd->sources[j].failed));
-		json_object_set_new(d, "sources", arr);
-		if (sd->n_dane_mx > 0) {
-			arr = json_array();
-			for (j = 0; j < sd->n_dane_mx; j++)
-				json_array_append_new(arr, json_pack(
-				    "{s:s, s:I, s:I, s:I}",
-				    "host", sd->dane_mx[j].host,
-				    "reports",
-				    (json_int_t)sd->dane_mx[j].reports,
-				    "successful_sessions",
-				    (json_int_t)sd->dane_mx[j].successful,
-				    "failed_sessions",
-				    (json_int_t)sd->dane_mx[j].failed));
-			json_object_set_new(d, "dane_mx", arr);
-		}
+		json_object_set_new(d, "sources", json_rows(sd->sources,
+		    sd->n_sources, "organization"));
+		if (sd->n_dane_mx > 0)
+			json_object_set_new(d, "dane_mx", json_rows(sd->dane_mx,
+			    sd->n_dane_mx, "host"));
 		json_array_append_new(domains, d);
 	}
 	json_object_set_new(root, "domains", domains);
@@ -125,16 +122,20 @@ csv_field(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
-/* csv_row - a source or DANE MX host row */
+/* csv_rows - a "source" or "dane_mx" row each */
 static void
-csv_row(FILE *fp, const char *domain, const char *row, const char *name,
-    int64_t reports, int64_t ok, int64_t bad)
+csv_rows(FILE *fp, const char *domain, const char *kind,
+    const struct summary_row *rows, size_t n)
 {
-	csv_field(fp, domain);
-	fprintf(fp, ",%s,", row);
-	csv_field(fp, name);
-	fprintf(fp, ",%lld,%lld,%lld,\r\n", (long long)reports,
-	    (long long)ok, (long long)bad);
+	size_t	 j;
+
+	for (j = 0; j < n; j++) {
+		csv_field(fp, domain);
+		fprintf(fp, ",%s,", kind);
+		csv_field(fp, rows[j].name);
+		fprintf(fp, ",%lld,%lld,%lld,\r\n", (long long)rows[j].reports,
+		    (long long)rows[j].successful, (long long)rows[j].failed);
+	}
 }
 
 /* render_csv - one row per domain total, outcome, source, DANE MX host */
@@ -159,15 +160,9 @@ render_csv(const struct summary *s, FILE *fp)
 			fprintf(fp, ",,,,%lld\r\n",
 			    (long long)sd->outcomes[j].sessions);
 		}
-		for (j = 0; j < sd->n_sources; j++)
-			csv_row(fp, sd->domain, "source",
-			    sd->sources[j].organization,
-			    sd->sources[j].reports, sd->sources[j].successful,
-			    sd->sources[j].failed);
-		for (j = 0; j < sd->n_dane_mx; j++)
-			csv_row(fp, sd->domain, "dane_mx", sd->dane_mx[j].host,
-			    sd->dane_mx[j].reports, sd->dane_mx[j].successful,
-			    sd->dane_mx[j].failed);
+		csv_rows(fp, sd->domain, "source", sd->sources, sd->n_sources);
+		csv_rows(fp, sd->domain, "dane_mx", sd->dane_mx,
+		    sd->n_dane_mx);
 	}
 }
 
@@ -191,15 +186,22 @@ pct(long long ok, long long bad)
 	return ok + bad ? 100.0 * (double)bad / (double)(ok + bad) : 0.0;
 }
 
-/* text_row - a source or DANE MX host line */
+/* text_rows - a heading and a line per row (none: nothing) */
 static void
-text_row(FILE *fp, const char *name, int64_t reports, int64_t ok,
-    int64_t bad)
+text_rows(FILE *fp, const char *heading, const struct summary_row *rows,
+    size_t n)
 {
-	fputs("  ", fp);
-	text_safe(fp, name, 28);
-	fprintf(fp, " %8lld %11lld %11lld\n", (long long)reports,
-	    (long long)ok, (long long)bad);
+	size_t	 j;
+
+	if (n == 0)
+		return;
+	fprintf(fp, "  %-30s reports  successful      failed\n", heading);
+	for (j = 0; j < n; j++) {
+		fputs("  ", fp);
+		text_safe(fp, rows[j].name, 28);
+		fprintf(fp, " %8lld %11lld %11lld\n", (long long)rows[j].reports,
+		    (long long)rows[j].successful, (long long)rows[j].failed);
+	}
 }
 
 /* render_text - a table per domain */
@@ -232,19 +234,10 @@ render_text(const struct summary *s, FILE *fp)
 			fprintf(fp, " %10lld\n",
 			    (long long)sd->outcomes[j].sessions);
 		}
-		fputs("  sending organisation           reports  successful"
-		    "      failed\n", fp);
-		for (j = 0; j < sd->n_sources; j++)
-			text_row(fp, sd->sources[j].organization,
-			    sd->sources[j].reports, sd->sources[j].successful,
-			    sd->sources[j].failed);
-		if (sd->n_dane_mx > 0)
-			fputs("  DANE MX host (in the figures)  reports  "
-			    "successful      failed\n", fp);
-		for (j = 0; j < sd->n_dane_mx; j++)
-			text_row(fp, sd->dane_mx[j].host,
-			    sd->dane_mx[j].reports, sd->dane_mx[j].successful,
-			    sd->dane_mx[j].failed);
+		text_rows(fp, "sending organisation", sd->sources,
+		    sd->n_sources);
+		text_rows(fp, "DANE MX host (in the figures)", sd->dane_mx,
+		    sd->n_dane_mx);
 	}
 }
 

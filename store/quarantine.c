@@ -37,18 +37,46 @@
 	"FROM quarantine) t WHERE upto > $1::bigint "			\
 	"AND id < (SELECT max(id) FROM quarantine))"
 
+/* query - a statement with parameters that returns no rows */
+static int
+query(struct store *s, const char *sql, int n, const char *const *param,
+    const int *len, const int *fmt, const char *what, char *err,
+    size_t errlen)
+{
+	PGresult	*res;
+
+	res = PQexecParams(s->conn, sql, n, NULL, param, len, fmt, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return db_fail(s, res, what, err, errlen);
+	PQclear(res);
+	return 0;
+}
+
+/* trim - drop the oldest bodies past max_bytes (0: no bound) */
+static int
+trim(struct store *s, size_t max_bytes, char *err, size_t errlen)
+{
+	const char	*param[1];
+	char		 cap[INT64_TEXT];
+
+	if (max_bytes == 0)
+		return 0;
+	snprintf(cap, sizeof cap, "%zu", max_bytes);
+	param[0] = cap;
+	return query(s, TRIM_QUARANTINE, 1, param, NULL, NULL,
+	    "quarantine trim", err, errlen);
+}
+
 /* store_quarantine - see store.h; one transaction: keep, then trim */
 int
 store_quarantine(struct store *s, const char *transport, const char *source,
     const char *reason, const unsigned char *raw, size_t rawlen,
     size_t max_bytes, int *temp, char *err, size_t errlen)
 {
-	PGresult	*res;
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen = 0;
 	const char	*param[5];
 	int		 len[5] = { 0, 0, 0, 0, 0 }, fmt[5] = { 0, 0, 0, 1, 1 };
-	char		 cap[INT64_TEXT];
 
 	*temp = 0;
 	if (rawlen > INT32_MAX)
@@ -62,31 +90,12 @@ store_quarantine(struct store *s, const char *transport, const char *source,
 	param[4] = (const char *)md;
 	len[3] = (int)rawlen;
 	len[4] = (int)mdlen;
-	if (exec_cmd(s, "BEGIN", "begin", err, errlen) == -1)
-		goto fail;
-	res = PQexecParams(s->conn, INSERT_QUARANTINE, 5, NULL, param, len,
-	    fmt, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_fail(s, res, "quarantine", err, errlen);
-		goto fail;
-	}
-	PQclear(res);
-	/* 0: no bound */
-	if (max_bytes > 0) {
-		snprintf(cap, sizeof cap, "%zu", max_bytes);
-		param[0] = cap;
-		res = PQexecParams(s->conn, TRIM_QUARANTINE, 1, NULL, param,
-		    NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			db_fail(s, res, "quarantine trim", err, errlen);
-			goto fail;
-		}
-		PQclear(res);
-	}
-	if (exec_cmd(s, "COMMIT", "commit", err, errlen) == -1)
-		goto fail;
-	return 0;
-fail:
+	if (exec_cmd(s, "BEGIN", "begin", err, errlen) == 0 &&
+	    query(s, INSERT_QUARANTINE, 5, param, len, fmt, "quarantine",
+	    err, errlen) == 0 &&
+	    trim(s, max_bytes, err, errlen) == 0 &&
+	    exec_cmd(s, "COMMIT", "commit", err, errlen) == 0)
+		return 0;
 	rollback(s);
 	*temp = state_is_temp(s);
 	return -1;
@@ -98,18 +107,15 @@ store_quarantine_delete(struct store *s, const int64_t *ids, size_t n,
     char *err, size_t errlen)
 {
 	struct buf	 list = BUF_INIT;
-	PGresult	*res;
 	const char	*param[1];
+	int		 rc;
 
 	if (n == 0)
 		return 0;
 	ids_param(&list, ids, n);
 	param[0] = (const char *)list.data;
-	res = PQexecParams(s->conn, "DELETE FROM quarantine WHERE id = "
-	    "ANY ($1::bigint[])", 1, NULL, param, NULL, NULL, 0);
+	rc = query(s, "DELETE FROM quarantine WHERE id = ANY ($1::bigint[])",
+	    1, param, NULL, NULL, "quarantine delete", err, errlen);
 	buf_free(&list);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		return db_fail(s, res, "quarantine delete", err, errlen);
-	PQclear(res);
-	return 0;
+	return rc;
 }

@@ -116,8 +116,7 @@ query_summary(struct store *s, const struct summary_query *q,
 	struct buf		 doms = BUF_INIT;
 	struct summary_domain	*d = NULL;
 	struct summary_outcome	*o;
-	struct summary_source	*src;
-	struct summary_mx	*mx;
+	struct summary_row	*row;
 	PGresult		*res;
 	const char		*param[4], *dom;
 	int			 k, kind;
@@ -159,22 +158,28 @@ query_summary(struct store *s, const struct summary_query *q,
 			o = GROW(d->outcomes, d->n_outcomes);
 			o->outcome = xstrdup(PQgetvalue(res, k, 2));
 			o->sessions = parse_i64(PQgetvalue(res, k, 4));
-		} else if (kind == 2) {
-			src = GROW(d->sources, d->n_sources);
-			src->organization = xstrdup(PQgetvalue(res, k, 2));
-			src->reports = parse_i64(PQgetvalue(res, k, 3));
-			src->successful = parse_i64(PQgetvalue(res, k, 4));
-			src->failed = parse_i64(PQgetvalue(res, k, 5));
 		} else {
-			mx = GROW(d->dane_mx, d->n_dane_mx);
-			mx->host = xstrdup(PQgetvalue(res, k, 2));
-			mx->reports = parse_i64(PQgetvalue(res, k, 3));
-			mx->successful = parse_i64(PQgetvalue(res, k, 4));
-			mx->failed = parse_i64(PQgetvalue(res, k, 5));
+			row = kind == 2 ? GROW(d->sources, d->n_sources) :
+			    GROW(d->dane_mx, d->n_dane_mx);
+			row->name = xstrdup(PQgetvalue(res, k, 2));
+			row->reports = parse_i64(PQgetvalue(res, k, 3));
+			row->successful = parse_i64(PQgetvalue(res, k, 4));
+			row->failed = parse_i64(PQgetvalue(res, k, 5));
 		}
 	}
 	PQclear(res);
 	return 0;
+}
+
+/* rows_free - an array of summary rows */
+static void
+rows_free(struct summary_row *rows, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(rows[i].name);
+	free(rows);
 }
 
 /* query_summary_free - see query.h */
@@ -192,12 +197,8 @@ query_summary_free(struct summary *sum)
 		for (j = 0; j < d->n_outcomes; j++)
 			free(d->outcomes[j].outcome);
 		free(d->outcomes);
-		for (j = 0; j < d->n_sources; j++)
-			free(d->sources[j].organization);
-		free(d->sources);
-		for (j = 0; j < d->n_dane_mx; j++)
-			free(d->dane_mx[j].host);
-		free(d->dane_mx);
+		rows_free(d->sources, d->n_sources);
+		rows_free(d->dane_mx, d->n_dane_mx);
 	}
 	free(sum->domains);
 	free(sum->from);

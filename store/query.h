@@ -29,17 +29,11 @@ struct summary_outcome {
 	int64_t		 sessions;
 };
 
-struct summary_source {
-	char		*organization;
-	int64_t		 reports;
-	int64_t		 successful;
-	int64_t		 failed;
-};
-
-/* A DANE MX host of the domain (report_domain.c): its sessions are part
- * of the domain's figures, and shown apart as well. */
-struct summary_mx {
-	char		*host;
+/* A sending organisation of the domain, or a DANE MX host of it
+ * (report_domain.c: its sessions are part of the domain's figures, and
+ * shown apart as well): its reports and sessions. */
+struct summary_row {
+	char		*name;		/* organization-name, or the host */
 	int64_t		 reports;
 	int64_t		 successful;
 	int64_t		 failed;
@@ -52,9 +46,9 @@ struct summary_domain {
 	int64_t		 failed;
 	struct summary_outcome *outcomes;	/* success first, then by sessions desc */
 	size_t		 n_outcomes;
-	struct summary_source *sources;		/* sorted by organization */
+	struct summary_row *sources;		/* sorted by organization */
 	size_t		 n_sources;
-	struct summary_mx *dane_mx;		/* sorted by host; may be none */
+	struct summary_row *dane_mx;		/* sorted by host; may be none */
 	size_t		 n_dane_mx;
 };
 

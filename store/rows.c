@@ -21,7 +21,29 @@ const char *const copy_sql[] = { COPY_STAGE_SQL, COPY_POLICY_SQL,
 const char *const copy_what[] = { "COPY reports", "COPY policies",
 	"COPY failure details" };
 
-/* stage_row - one line of COPY_STAGE */
+/* The columns of a COPY line: each appends its value and a tab; end()
+ * turns the last tab into the newline. */
+static void
+col_text(struct buf *b, const char *s)
+{
+	put_text(b, s);
+	buf_putc(b, '\t');
+}
+
+static void
+col_i64(struct buf *b, int64_t v)
+{
+	put_i64(b, v);
+	buf_putc(b, '\t');
+}
+
+static void
+end_line(struct buf *b)
+{
+	b->data[b->len - 1] = '\n';
+}
+
+/* stage_row - one line of COPY_STAGE_SQL */
 void
 stage_row(struct buf *b, const struct row *w)
 {
@@ -29,38 +51,22 @@ stage_row(struct buf *b, const struct row *w)
 	unsigned char		 md[EVP_MAX_MD_SIZE];
 	unsigned int		 mdlen = 0;
 
-	put_i64(b, w->id);
-	buf_putc(b, '\t');
-	put_text(b, r->organization_name);
-	buf_putc(b, '\t');
-	put_text(b, r->report_id);
-	buf_putc(b, '\t');
-	put_text(b, r->start_raw);
-	buf_putc(b, '\t');
-	put_text(b, r->end_raw);
-	buf_putc(b, '\t');
-	put_i64(b, r->start_time);
-	buf_putc(b, '\t');
-	put_i64(b, r->start_usec);
-	buf_putc(b, '\t');
-	put_i64(b, r->end_time);
-	buf_putc(b, '\t');
-	put_i64(b, r->end_usec);
-	buf_putc(b, '\t');
-	put_text(b, r->contact_info);
-	buf_putc(b, '\t');
-	put_text(b, w->verdict);
-	buf_putc(b, '\t');
-	put_text(b, w->transport);
-	buf_putc(b, '\t');
-	put_text(b, w->source);
-	buf_putc(b, '\t');
-	put_text(b, w->auth);
-	buf_putc(b, '\t');
-	put_text(b, r->home_domain);
-	buf_putc(b, '\t');
-	put_text(b, w->hint);
-	buf_putc(b, '\t');
+	col_i64(b, w->id);
+	col_text(b, r->organization_name);
+	col_text(b, r->report_id);
+	col_text(b, r->start_raw);
+	col_text(b, r->end_raw);
+	col_i64(b, r->start_time);
+	col_i64(b, r->start_usec);
+	col_i64(b, r->end_time);
+	col_i64(b, r->end_usec);
+	col_text(b, r->contact_info);
+	col_text(b, w->verdict);
+	col_text(b, w->transport);
+	col_text(b, w->source);
+	col_text(b, w->auth);
+	col_text(b, r->home_domain);
+	col_text(b, w->hint);
 	put_flags(b, r->flags);
 	buf_putc(b, '\t');
 	if (w->raw == NULL)
@@ -77,7 +83,7 @@ stage_row(struct buf *b, const struct row *w)
 	buf_putc(b, '\n');
 }
 
-/* policy_rows - the COPY_POLICY lines of one report */
+/* policy_rows - the COPY_POLICY_SQL lines of one report */
 void
 policy_rows(struct buf *b, const struct row *w)
 {
@@ -86,31 +92,25 @@ policy_rows(struct buf *b, const struct row *w)
 
 	for (i = 0; i < w->r->n_policies; i++) {
 		p = &w->r->policies[i];
-		put_i64(b, w->id);
-		buf_putc(b, '\t');
-		put_i64(b, (int64_t)i);
-		buf_putc(b, '\t');
-		put_text(b, p->policy_type);
-		buf_putc(b, '\t');
-		put_text(b, p->policy_domain);
-		buf_putc(b, '\t');
-		put_text(b, p->domain);
-		buf_putc(b, '\t');
+		col_i64(b, w->id);
+		col_i64(b, (int64_t)i);
+		col_text(b, p->policy_type);
+		col_text(b, p->policy_domain);
+		col_text(b, p->domain);
 		put_bool(b, p->dane_mx);
 		buf_putc(b, '\t');
 		put_array(b, p->policy_string, p->n_policy_string);
 		buf_putc(b, '\t');
 		put_array(b, p->mx_host, p->n_mx_host);
 		buf_putc(b, '\t');
-		put_i64(b, p->total_successful);
-		buf_putc(b, '\t');
-		put_i64(b, p->total_failure);
-		buf_putc(b, '\n');
+		col_i64(b, p->total_successful);
+		col_i64(b, p->total_failure);
+		end_line(b);
 	}
 }
 
-/* failure_rows - the COPY_FAILURE lines of one report; an address goes
- * into the inet column only when the parser could read it (R25) */
+/* failure_rows - the COPY_FAILURE_SQL lines of one report; an address
+ * goes into the inet column only when the parser could read it (R25) */
 void
 failure_rows(struct buf *b, const struct row *w)
 {
@@ -122,32 +122,20 @@ failure_rows(struct buf *b, const struct row *w)
 		p = &w->r->policies[i];
 		for (j = 0; j < p->n_failures; j++) {
 			f = &p->failures[j];
-			put_i64(b, w->id);
-			buf_putc(b, '\t');
-			put_i64(b, (int64_t)i);
-			buf_putc(b, '\t');
-			put_i64(b, (int64_t)j);
-			buf_putc(b, '\t');
-			put_text(b, f->result_type);
-			buf_putc(b, '\t');
-			put_text(b, f->sending_ip_ok ? f->sending_mta_ip : NULL);
-			buf_putc(b, '\t');
-			put_text(b, f->sending_mta_ip);
-			buf_putc(b, '\t');
-			put_text(b, f->receiving_mx_hostname);
-			buf_putc(b, '\t');
-			put_text(b, f->receiving_mx_helo);
-			buf_putc(b, '\t');
-			put_text(b, f->receiving_ip_ok ? f->receiving_ip : NULL);
-			buf_putc(b, '\t');
-			put_text(b, f->receiving_ip);
-			buf_putc(b, '\t');
-			put_i64(b, f->failed_session_count);
-			buf_putc(b, '\t');
-			put_text(b, f->additional_information);
-			buf_putc(b, '\t');
-			put_text(b, f->failure_reason_code);
-			buf_putc(b, '\n');
+			col_i64(b, w->id);
+			col_i64(b, (int64_t)i);
+			col_i64(b, (int64_t)j);
+			col_text(b, f->result_type);
+			col_text(b, f->sending_ip_ok ? f->sending_mta_ip : NULL);
+			col_text(b, f->sending_mta_ip);
+			col_text(b, f->receiving_mx_hostname);
+			col_text(b, f->receiving_mx_helo);
+			col_text(b, f->receiving_ip_ok ? f->receiving_ip : NULL);
+			col_text(b, f->receiving_ip);
+			col_i64(b, f->failed_session_count);
+			col_text(b, f->additional_information);
+			col_text(b, f->failure_reason_code);
+			end_line(b);
 		}
 	}
 }

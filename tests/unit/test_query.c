@@ -45,32 +45,18 @@ outcome_text(const struct summary_domain *d, char *out, size_t len)
 		    d->outcomes[i].sessions);
 }
 
-/* source_text - "org:reports/ok/failed;..." of a summary domain */
+/* rows_text - "name:reports/ok/failed;..." of summary rows */
 static void
-source_text(const struct summary_domain *d, char *out, size_t len)
+rows_text(const struct summary_row *rows, size_t n, char *out, size_t len)
 {
 	size_t	 i, o = 0;
 
 	out[0] = '\0';
-	for (i = 0; i < d->n_sources && o < len; i++)
+	for (i = 0; i < n && o < len; i++)
 		o += (size_t)snprintf(out + o, len - o,
 		    "%s%s:%" PRId64 "/%" PRId64 "/%" PRId64, i ? ";" : "",
-		    d->sources[i].organization, d->sources[i].reports,
-		    d->sources[i].successful, d->sources[i].failed);
-}
-
-/* mx_text - "host:reports/ok/failed;..." of a summary domain's DANE MX */
-static void
-mx_text(const struct summary_domain *d, char *out, size_t len)
-{
-	size_t	 i, o = 0;
-
-	out[0] = '\0';
-	for (i = 0; i < d->n_dane_mx && o < len; i++)
-		o += (size_t)snprintf(out + o, len - o,
-		    "%s%s:%" PRId64 "/%" PRId64 "/%" PRId64, i ? ";" : "",
-		    d->dane_mx[i].host, d->dane_mx[i].reports,
-		    d->dane_mx[i].successful, d->dane_mx[i].failed);
+		    rows[i].name, rows[i].reports, rows[i].successful,
+		    rows[i].failed);
 }
 
 /* check_domain - one summary row against hand-computed figures */
@@ -96,10 +82,10 @@ check_domain(const char *tag, const struct summary *s, const char *domain,
 	outcome_text(d, got, sizeof got);
 	snprintf(name, sizeof name, "%s %s outcomes", tag, domain);
 	t_str(name, got, outcomes);
-	source_text(d, got, sizeof got);
+	rows_text(d->sources, d->n_sources, got, sizeof got);
 	snprintf(name, sizeof name, "%s %s sources", tag, domain);
 	t_str(name, got, sources);
-	mx_text(d, got, sizeof got);
+	rows_text(d->dane_mx, d->n_dane_mx, got, sizeof got);
 	snprintf(name, sizeof name, "%s %s DANE MX hosts", tag, domain);
 	t_str(name, got, dane_mx);
 }
