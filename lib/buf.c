@@ -85,12 +85,15 @@ buf_reset(struct buf *b)
 }
 
 /* buf_free - release the memory; the buffer is empty and reusable */
-void
+struct buf *
 buf_free(struct buf *b)
 {
+	if (b == NULL)
+		return NULL;
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	return NULL;
 }
 
 /* buf_steal - give the data to the caller */

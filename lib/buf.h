@@ -25,7 +25,9 @@ void	buf_putc(struct buf *, int);
 void	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	buf_reset(struct buf *);	/* len = 0, keeps the memory */
-void	buf_free(struct buf *);
+/* buf_free - release the data, leave an empty buffer; accepts NULL,
+ * returns NULL */
+struct buf *buf_free(struct buf *);
 /* buf_steal - hand data to the caller (free() it); the buffer is left empty */
 unsigned char *buf_steal(struct buf *, size_t *);
 

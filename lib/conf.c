@@ -377,11 +377,13 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 }
 
 /* conf_free - release every string */
-void
+struct conf *
 conf_free(struct conf *c)
 {
 	size_t	 i;
 
+	if (c == NULL)
+		return NULL;
 	free(c->path);
 	free(c->database);
 	for (i = 0; i < c->n_domains; i++)
@@ -396,4 +398,5 @@ conf_free(struct conf *c)
 	free(c->user);
 	free(c->log);
 	memset(c, 0, sizeof *c);
+	return NULL;
 }

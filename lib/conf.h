@@ -32,7 +32,7 @@ struct conf {
 	size_t	 max_body_bytes;	/* compressed input cap: a file, a body */
 	size_t	 batch_reports;		/* reports per ingest transaction */
 
-	/* tlsrpt serve (ingest/http.c) */
+	/* tlsrpt serve (ingest/serve.c and its files) */
 	struct strlist listen;		/* ADDRESS:PORT with TLS */
 	struct strlist listen_http;	/* ADDRESS:PORT plain HTTP (reverse proxy) */
 	struct strlist report_path;	/* URL paths taking POSTs; default /tlsrpt */
@@ -64,7 +64,9 @@ int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 /* conf_dump - print the effective settings, one "key = value" a line */
 void	conf_dump(const struct conf *c, FILE *fp);
 
-void	conf_free(struct conf *c);
+/* conf_free - release what c owns and leave it empty; accepts NULL,
+ * returns NULL */
+struct conf *conf_free(struct conf *c);
 
 /* conf_finish - after loading: fill list defaults a file did not set and
  * check keys that depend on each other.  Returns 0 or -1 with err. */

@@ -1,6 +1,6 @@
 -- 001_schema.sql - the normalised report store (RFC 8460 reports)
 --
--- Applied by "tlsrpt db migrate" (store/store.c store_migrate): every
+-- Applied by "tlsrpt db migrate" (store/migrate.c store_migrate): every
 -- sql/NNN_name.sql is compiled into the binary (store/sqlembed.sh) and the
 -- missing ones run in order in one transaction, each recorded in
 -- schema_version (which store_migrate creates itself, so this file and

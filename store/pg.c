@@ -123,7 +123,8 @@ rollback(struct store *s)
 
 /* store_stage_vacuum - count rows staged; past STAGE_VACUUM_ROWS vacuum
  * the staging table (outside any transaction) so its space is reused.  A
- * failure only delays that: it is noted in the debug log, never fatal. */
+ * failure only delays that (the next transaction's DELETE keeps the table
+ * correct), so it is not reported. */
 void
 store_stage_vacuum(struct store *s, size_t rows)
 {
@@ -135,8 +136,6 @@ store_stage_vacuum(struct store *s, size_t rows)
 		return;
 	s->staged = 0;
 	res = PQexec(s->conn, "VACUUM " STAGE);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		log_debug("vacuum " STAGE ": %s", PQresultErrorMessage(res));
 	PQclear(res);
 }
 

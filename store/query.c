@@ -183,14 +183,14 @@ rows_free(struct summary_row *rows, size_t n)
 }
 
 /* query_summary_free - see query.h */
-void
+struct summary *
 query_summary_free(struct summary *sum)
 {
 	struct summary_domain	*d;
 	size_t			 i, j;
 
 	if (sum == NULL)
-		return;
+		return NULL;
 	for (i = 0; i < sum->n_domains; i++) {
 		d = &sum->domains[i];
 		free(d->domain);
@@ -204,4 +204,5 @@ query_summary_free(struct summary *sum)
 	free(sum->from);
 	free(sum->to);
 	memset(sum, 0, sizeof *sum);
+	return NULL;
 }

@@ -69,7 +69,7 @@ int	query_summary(struct store *, const struct summary_query *,
 	    struct summary *out, char *err, size_t errlen);
 
 /* query_summary_free - release what query_summary filled; the struct is
- * left empty; accepts NULL */
-void	query_summary_free(struct summary *);
+ * left empty; accepts NULL, returns NULL */
+struct summary *query_summary_free(struct summary *);
 
 #endif

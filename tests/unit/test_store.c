@@ -26,7 +26,9 @@
 
 #include "buf.h"
 #include "log.h"
+#include "conf.h"
 #include "migrations.h"
+#include "query.h"
 #include "report.h"
 #include "store.h"
 #include "util.h"
@@ -634,5 +636,10 @@ main(void)
 	test_pages();
 	test_lost();
 	db_stop();
+	/* house rule: free functions accept NULL and return NULL */
+	t_ok("free(NULL) returns NULL", store_close(NULL) == NULL &&
+	    store_page_free(NULL) == NULL && query_summary_free(NULL) == NULL &&
+	    buf_free(NULL) == NULL && conf_free(NULL) == NULL &&
+	    report_free(NULL) == NULL, NULL);
 	return t_done();
 }
