@@ -52,7 +52,7 @@
 #include "conf.h"
 #include "intake.h"
 #include "log.h"
-#include "report.h"
+#include "decode.h"
 #include "serve.h"
 #include "util.h"
 #include "xmalloc.h"

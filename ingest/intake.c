@@ -25,7 +25,7 @@
 
 #include "conf.h"
 #include "intake.h"
-#include "report.h"
+#include "decode.h"
 #include "spool.h"
 #include "store.h"
 #include "util.h"

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "report.h"
+#include "decode.h"
 #include "util.h"
 
 struct conf;

@@ -3,7 +3,7 @@
  *		     groups, ours or foreign (R23, R24, R56, R60)
  *
  * SYNOPSIS
- *	#include "report.h"
+ *	#include "decode.h"
  *
  *	void report_assign_domains(r, hint)
  *	int report_is_ours(r, domains, n)
@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "decode.h"
 #include "util.h"
 #include "xmalloc.h"
 

@@ -2,7 +2,7 @@
  * report_json.c - strict JSON loading for reports (R13)
  *
  * SYNOPSIS
- *	#include "report_int.h"
+ *	#include "decode_int.h"
  *
  *	json_t *report_json_load(p, len, err, errlen)
  *
@@ -24,7 +24,7 @@
 #include <jansson.h>
 
 #include "log.h"
-#include "report_int.h"
+#include "decode_int.h"
 #include "util.h"
 
 /* A conforming report nests 5 deep (report, policies, policy entry,

@@ -2,7 +2,7 @@
  * report_time.c - RFC 3339 date-times as senders write them (R19)
  *
  * SYNOPSIS
- *	#include "report_int.h"
+ *	#include "decode_int.h"
  *
  *	int report_parse_time(s, &t, &usec, &sec, &flags)
  *
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "report.h"
-#include "report_int.h"
+#include "decode_int.h"
 
 /* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date
  * (H. Hinnant's algorithm) */

@@ -35,7 +35,7 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
-#include "report.h"
+#include "decode.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"

@@ -20,7 +20,7 @@
 
 #include <libpq-fe.h>
 
-#include "report.h"
+#include "decode.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"

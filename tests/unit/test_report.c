@@ -1,5 +1,6 @@
 /*
- * test_report.c - got/want tables for the report decoder (ingest/report*.c)
+ * test_report.c - got/want tables for the report decoder (ingest/decode.c,
+ * report_json.c, report_time.c, report_domain.c)
  *
  * 1. The real corpus: every json / gz row of MANIFEST.tsv in
  *    $TLSRPT_CORPUS (default ../shared/corpus/real) must decode, with the
@@ -20,7 +21,7 @@
 #include <zlib.h>
 
 #include "buf.h"
-#include "report.h"
+#include "decode.h"
 #include "util.h"
 #include "t.h"
 #include "tgz.h"

@@ -1,14 +1,14 @@
 /*
- * report_int.h - what the files of the report decoder share (not for the
- * rest of the program: use report.h)
+ * decode_int.h - what the files of the report decoder share (not for the
+ * rest of the program: use decode.h)
  *
- *	report.c	the field rules of R17: the tree into struct report
+ *	decode.c	the field rules of R17: the tree into struct report
  *	report_json.c	strict JSON loading (R13): depth, duplicates, NUL
  *	report_time.c	RFC 3339 date-times (R19)
  *	report_domain.c	the home domain, the policy groups, ours or foreign
  */
-#ifndef TLSRPT_REPORT_INT_H
-#define TLSRPT_REPORT_INT_H
+#ifndef TLSRPT_DECODE_INT_H
+#define TLSRPT_DECODE_INT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,14 +1,12 @@
 /*
- * report.c - decode one RFC 8460 report into struct report: the field
+ * decode.c - decode one RFC 8460 report into struct report: the field
  *	      rules of R17
  *
  * SYNOPSIS
- *	#include "report.h"
+ *	#include "decode.h"
  *
  *	enum report_error report_decode(raw, rawlen, max_json, &r, err, errlen)
  *	enum report_error report_parse_json(json, len, &r, err, errlen)
- *	struct report *report_free(r)
- *	const char *report_flag_name(bit)
  *
  * DESCRIPTION
  *	report_decode() sniffs the bytes (gzip magic or a JSON object, R10,
@@ -22,7 +20,7 @@
  *	report_time.c, the domains assigned by report_domain.c.
  *
  *	Every string is copied out of jansson before the tree is released,
- *	so the report owns all its memory (report.h).
+ *	so the report owns all its memory (lib/report.h).
  *
  * DIAGNOSTICS
  *	One short sentence in err naming the JSON member, e.g. missing
@@ -38,9 +36,9 @@
 
 #include <jansson.h>
 
+#include "decode.h"
 #include "gunzip.h"
-#include "report.h"
-#include "report_int.h"
+#include "decode_int.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -49,36 +47,6 @@
 
 /* R13: I-JSON integers must be exact in an IEEE-754 double. */
 #define REPORT_MAX_EXACT	9007199254740991LL	/* 2^53 - 1 */
-
-/* Names stored in the database: one per bit, in bit order (report.h). */
-static const char *const report_flag_names[REPORT_NFLAGS] = {
-	"gzip-multi-member",
-	"gzip-trailing-junk",
-	"time-no-offset",
-	"time-fraction",
-	"time-offset",
-	"end-inclusive",
-	"range-not-day",
-	"range-inverted",
-	"contact-null",
-	"org-empty",
-	"mx-host-string",
-	"tlsa-nested-json",
-	"policy-string-string",
-	"unknown-policy-type",
-	"unknown-result-type",
-	"extension-member",
-	"additional-info-uri",
-	"mx-host-name-alias",
-	"totals-disagree",
-	"bad-ip",
-	"no-policy-domain",
-	"domain-not-ascii",
-	"reason-truncated",
-	"no-policies",
-	"big-integer",
-	"mixed-domains",
-};
 
 /* R33: the result-type registry as of RFC 8460. */
 static const char *const report_result_types[] = {
@@ -118,15 +86,6 @@ static const char *const failure_members[] = {
 	"additional-info-uri", "failure-reason-code", NULL,
 };
 
-/* report_flag_name - the stable name of flag bit number bit (0..25) */
-const char *
-report_flag_name(unsigned bit)
-{
-	if (bit >= REPORT_NFLAGS)
-		return NULL;
-	return report_flag_names[bit];
-}
-
 /* in_list - 1 when s is one of the NULL-terminated list */
 static int
 in_list(const char *s, const char *const *list)
@@ -135,50 +94,6 @@ in_list(const char *s, const char *const *list)
 		if (strcmp(s, *list) == 0)
 			return 1;
 	return 0;
-}
-
-/* report_free - release r and everything in it; accepts NULL */
-struct report *
-report_free(struct report *r)
-{
-	struct report_policy *p;
-	struct report_failure *f;
-	size_t	i, j;
-
-	if (r == NULL)
-		return NULL;
-	for (i = 0; i < r->n_policies; i++) {
-		p = &r->policies[i];
-		free(p->policy_type);
-		free(p->policy_domain);
-		free(p->domain);
-		for (j = 0; j < p->n_policy_string; j++)
-			free(p->policy_string[j]);
-		free(p->policy_string);
-		for (j = 0; j < p->n_mx_host; j++)
-			free(p->mx_host[j]);
-		free(p->mx_host);
-		for (j = 0; j < p->n_failures; j++) {
-			f = &p->failures[j];
-			free(f->result_type);
-			free(f->sending_mta_ip);
-			free(f->receiving_mx_hostname);
-			free(f->receiving_mx_helo);
-			free(f->receiving_ip);
-			free(f->additional_information);
-			free(f->failure_reason_code);
-		}
-		free(p->failures);
-	}
-	free(r->policies);
-	free(r->organization_name);
-	free(r->contact_info);
-	free(r->report_id);
-	free(r->start_raw);
-	free(r->end_raw);
-	free(r->home_domain);
-	free(r);
-	return NULL;
 }
 
 /*

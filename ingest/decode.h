@@ -1,0 +1,68 @@
+/*
+ * decode.h - the report decoder: raw bytes into a struct report (report.h)
+ *
+ * report_decode() is the one decoder behind every front door (the intake,
+ * ingest/intake.h, calls it for files, HTTPS, mail, the spool and
+ * reparse): it sniffs the bytes (gzip magic 1f 8b or JSON '{',
+ * R10/R39), inflates with a hard cap (R38, R41), parses with jansson
+ * rejecting duplicate keys (R13) and validates the field contract of
+ * RFC8460-RECEIVER.md R17 (D4: only organization-name, date-range,
+ * report-id, policies, policy-type, summary counts, result-type and
+ * failed-session-count are required).  Real-world deviations are accepted
+ * and recorded as flags (REPORT_F_*), never silently.  Then
+ * report_assign_domains() and report_is_ours() say whose report it is.
+ */
+#ifndef TLSRPT_DECODE_H
+#define TLSRPT_DECODE_H
+
+#include <stddef.h>
+
+#include "report.h"
+
+/* Result of report_decode when it fails: which layer refused the bytes. */
+enum report_error {
+	REPORT_OK = 0,
+	REPORT_ERR_FORMAT,	/* neither gzip nor JSON (HTTP 415) */
+	REPORT_ERR_GZIP,	/* bad or truncated gzip (400) */
+	REPORT_ERR_TOO_BIG,	/* inflated size over the cap (413/400) */
+	REPORT_ERR_JSON,	/* not valid JSON / UTF-8 / depth / duplicate key */
+	REPORT_ERR_SCHEMA,	/* valid JSON, but a required field is missing/wrong */
+};
+
+/*
+ * report_decode - sniff, inflate and parse raw report bytes
+ *
+ * raw/rawlen: the bytes as received (borrowed, not modified).  max_json:
+ * the cap on the inflated JSON size (max_report_bytes).  On success returns
+ * REPORT_OK and a new report in *out (free with report_free); domains are
+ * assigned with no hint (report_assign_domains(r, NULL)).  On failure
+ * returns a REPORT_ERR_* value, leaves *out NULL and writes one short human
+ * sentence naming the field or layer into err.
+ */
+enum report_error report_decode(const unsigned char *raw, size_t rawlen,
+	    size_t max_json, struct report **out, char *err, size_t errlen);
+
+/* report_parse_json - the JSON layer alone (json need not be NUL-terminated) */
+enum report_error report_parse_json(const char *json, size_t len,
+	    struct report **out, char *err, size_t errlen);
+
+/*
+ * report_assign_domains - (re)compute the home domain, every policy's
+ * group and its dane_mx mark (rules in report_domain.c): the home domain
+ * is the policy-domain of the first sts policy, else the domain that ends
+ * the report-id ("2026-11-21T00:00:00Z_idx1_example.com",
+ * "1339...+example.com"), else hint (the mail TLS-Report-Domain header;
+ * may be NULL), else the first policy-domain, else "(unknown)".
+ */
+void	report_assign_domains(struct report *, const char *hint);
+
+/*
+ * report_is_ours - R56: 1 when the home domain or the group of a policy
+ * that is not a DANE MX host equals one of domains[0..n) or is a
+ * subdomain of one; n == 0: every report is ours.  Needs
+ * report_assign_domains() first.
+ */
+int	report_is_ours(const struct report *, char *const *domains,
+	    size_t n);
+
+#endif
