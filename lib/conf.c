@@ -30,6 +30,13 @@ struct conf_entry {
 	const char	*choices;	/* CONF_ENUM: "a|b" */
 };
 
+/* GnuTLS priorities: TLS 1.2 and 1.3, forward-secret key exchange and
+ * AEAD ciphers only (no CBC, no SHA-1 MACs, no static RSA). */
+#define TLS_PRIORITIES_DEFAULT						\
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:"	\
+	"+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:"	\
+	"-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
+
 #define KIB	1024ULL
 #define MIB	(1024ULL * KIB)
 #define GIB	(1024ULL * MIB)
@@ -43,6 +50,12 @@ static const struct conf_entry conf_table[] = {
 	    offsetof(struct conf, max_body_bytes), "10M", 1 * KIB, 1 * GIB, NULL },
 	{ "batch_reports", CONF_UINT,
 	    offsetof(struct conf, batch_reports), "1000", 1, 100000, NULL },
+	{ "max_report_values", CONF_UINT,
+	    offsetof(struct conf, max_report_values), "200000", 1000,
+	    100000000, NULL },
+	{ "max_conflicts_per_report", CONF_UINT,
+	    offsetof(struct conf, max_conflicts_per_report), "8", 0, 1000,
+	    NULL },
 	{ "listen", CONF_LIST, offsetof(struct conf, listen), NULL, 0, 0, NULL },
 	{ "listen_http", CONF_LIST, offsetof(struct conf, listen_http), NULL,
 	    0, 0, NULL },
@@ -50,22 +63,37 @@ static const struct conf_entry conf_table[] = {
 	    0, 0, NULL },
 	{ "tls_cert", CONF_STR, offsetof(struct conf, tls_cert), NULL, 0, 0, NULL },
 	{ "tls_key", CONF_STR, offsetof(struct conf, tls_key), NULL, 0, 0, NULL },
+	{ "tls_priorities", CONF_STR, offsetof(struct conf, tls_priorities),
+	    TLS_PRIORITIES_DEFAULT, 0, 0, NULL },
 	{ "spool_dir", CONF_STR, offsetof(struct conf, spool_dir),
 	    "/var/spool/tlsrpt", 0, 0, NULL },
+	{ "spool_max_bytes", CONF_SIZE, offsetof(struct conf, spool_max_bytes),
+	    "1G", 1 * MIB, 1024 * GIB, NULL },
 	{ "user", CONF_STR, offsetof(struct conf, user), NULL, 0, 0, NULL },
 	{ "log", CONF_ENUM, offsetof(struct conf, log), "stderr", 0, 0,
 	    "stderr|syslog" },
 	{ "max_connections", CONF_UINT,
-	    offsetof(struct conf, max_connections), "256", 1, 100000, NULL },
+	    offsetof(struct conf, max_connections), "1024", 1, 100000, NULL },
 	{ "max_connections_per_ip", CONF_UINT,
 	    offsetof(struct conf, max_connections_per_ip), "32", 1, 100000, NULL },
+	{ "max_connections_per_network", CONF_UINT,
+	    offsetof(struct conf, max_connections_per_network), "64", 1, 100000,
+	    NULL },
 	{ "rate_limit_per_minute", CONF_UINT,
 	    offsetof(struct conf, rate_limit_per_minute), "600", 0, 10000000, NULL },
 	{ "timeout_seconds", CONF_UINT,
 	    offsetof(struct conf, timeout_seconds), "30", 1, 3600, NULL },
+	{ "header_timeout_seconds", CONF_UINT,
+	    offsetof(struct conf, header_timeout_seconds), "10", 1, 3600, NULL },
+	{ "request_timeout_seconds", CONF_UINT,
+	    offsetof(struct conf, request_timeout_seconds), "60", 1, 86400,
+	    NULL },
 	{ "threads", CONF_UINT, offsetof(struct conf, threads), "0", 0, 256, NULL },
 	{ "max_header_bytes", CONF_SIZE,
 	    offsetof(struct conf, max_header_bytes), "32K", 4 * KIB, 1 * MIB, NULL },
+	{ "max_inflight_bytes", CONF_SIZE,
+	    offsetof(struct conf, max_inflight_bytes), "64M", 1 * MIB, 64 * GIB,
+	    NULL },
 	{ "quarantine_max_bytes", CONF_SIZE,
 	    offsetof(struct conf, quarantine_max_bytes), "1G", 0, 1024 * GIB, NULL },
 };
@@ -394,6 +422,7 @@ conf_free(struct conf *c)
 	strlist_free(&c->report_path);
 	free(c->tls_cert);
 	free(c->tls_key);
+	free(c->tls_priorities);
 	free(c->spool_dir);
 	free(c->user);
 	free(c->log);

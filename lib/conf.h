@@ -31,6 +31,9 @@ struct conf {
 	size_t	 max_report_bytes;	/* inflated JSON cap (R38) */
 	size_t	 max_body_bytes;	/* compressed input cap: a file, a body */
 	size_t	 batch_reports;		/* reports per ingest transaction */
+	size_t	 max_report_values;	/* JSON values per report, counted
+					 * before the tree is built */
+	size_t	 max_conflicts_per_report; /* differing copies kept */
 
 	/* tlsrpt serve (ingest/serve.c and its files) */
 	struct strlist listen;		/* ADDRESS:PORT with TLS */
@@ -38,16 +41,22 @@ struct conf {
 	struct strlist report_path;	/* URL paths taking POSTs; default /tlsrpt */
 	char	*tls_cert;		/* PEM certificate chain file */
 	char	*tls_key;		/* PEM private key file */
+	char	*tls_priorities;	/* GnuTLS priority string */
 	char	*spool_dir;		/* durable spool while PostgreSQL is away */
+	size_t	 spool_max_bytes;	/* past it: 503, not spooled */
 	char	*user;			/* drop privileges to this user; NULL: stay */
 	char	*log;			/* "stderr" or "syslog" */
 	size_t	 max_connections;
 	size_t	 max_connections_per_ip;
+	size_t	 max_connections_per_network;	/* /24 IPv4, /64 IPv6 */
 	size_t	 rate_limit_per_minute;	/* per client IP; 0 = off */
-	size_t	 timeout_seconds;	/* idle or slow clients */
+	size_t	 timeout_seconds;	/* idle connections */
+	size_t	 header_timeout_seconds;	/* TLS handshake + headers */
+	size_t	 request_timeout_seconds;	/* then the body */
 	size_t	 threads;		/* worker threads per listener; 0: one
 					 * per online CPU */
 	size_t	 max_header_bytes;	/* per connection, headers and buffers */
+	size_t	 max_inflight_bytes;	/* bodies buffered, all connections */
 	size_t	 quarantine_max_bytes;	/* raw bodies kept of invalid reports */
 };
 
