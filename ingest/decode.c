@@ -5,8 +5,9 @@
  * SYNOPSIS
  *	#include "decode.h"
  *
- *	enum report_error report_decode(raw, rawlen, max_json, &r, err, errlen)
- *	enum report_error report_parse_json(json, len, &r, err, errlen)
+ *	enum report_error report_decode(raw, rawlen, &limits, &r, err, errlen)
+ *	enum report_error report_parse_json(json, len, max_values, &r, err,
+ *	    errlen)
  *
  * DESCRIPTION
  *	report_decode() sniffs the bytes (gzip magic or a JSON object, R10,
@@ -103,6 +104,7 @@ in_list(const char *s, const char *const *list)
 
 struct ctx {
 	struct report	*r;
+	size_t		 max_values;	/* for JSON texts inside strings too */
 	char		*err;
 	size_t		 errlen;
 };
@@ -225,15 +227,18 @@ get_strings(struct ctx *c, json_t *obj, const char *key, const char *where,
 	return 0;
 }
 
-/* nested_strings - decode s as a JSON array of strings, or NULL */
+/* nested_strings - decode s as a JSON array of strings, or NULL; the
+ * same value cap as the report's, since a string may hold a whole JSON
+ * text */
 static json_t *
-nested_strings(const char *s)
+nested_strings(const struct ctx *c, const char *s)
 {
 	json_t	*a, *e;
 	size_t	 k;
 	char	 junk[ERRLEN];
 
-	if ((a = report_json_load(s, strlen(s), junk, sizeof(junk))) == NULL)
+	if (report_json_load(s, strlen(s), c->max_values, &a, junk,
+	    sizeof(junk)) != REPORT_OK)
 		return NULL;
 	if (!json_is_array(a)) {
 		json_decref(a);
@@ -260,7 +265,7 @@ flatten_tlsa(struct ctx *c, struct report_policy *p)
 
 	for (i = 0; i < p->n_policy_string; i++) {
 		if (p->policy_string[i][0] == '[' &&
-		    (a = nested_strings(p->policy_string[i])) != NULL) {
+		    (a = nested_strings(c, p->policy_string[i])) != NULL) {
 			json_array_foreach(a, k, e)
 				strv_push(&v, &n, &cap,
 				    xstrdup(json_string_value(e)));
@@ -566,9 +571,10 @@ parse_report(struct ctx *c, json_t *root)
 
 /* report_parse_json - the JSON layer alone (json need not be terminated) */
 enum report_error
-report_parse_json(const char *json, size_t len, struct report **out,
-    char *err, size_t errlen)
+report_parse_json(const char *json, size_t len, size_t max_values,
+    struct report **out, char *err, size_t errlen)
 {
+	enum report_error rc;
 	struct ctx	 c;
 	json_t		*root;
 
@@ -579,10 +585,12 @@ report_parse_json(const char *json, size_t len, struct report **out,
 		json += 3;
 		len -= 3;
 	}
-	if ((root = report_json_load(json, len, err, errlen)) == NULL)
-		return REPORT_ERR_JSON;
+	if ((rc = report_json_load(json, len, max_values, &root, err,
+	    errlen)) != REPORT_OK)
+		return rc;
 
 	c.r = xcalloc(1, sizeof(*c.r));
+	c.max_values = max_values;
 	c.err = err;
 	c.errlen = errlen;
 	if (parse_report(&c, root) < 0) {
@@ -598,8 +606,9 @@ report_parse_json(const char *json, size_t len, struct report **out,
 
 /* report_decode - sniff, inflate and parse raw report bytes */
 enum report_error
-report_decode(const unsigned char *raw, size_t rawlen, size_t max_json,
-    struct report **out, char *err, size_t errlen)
+report_decode(const unsigned char *raw, size_t rawlen,
+    const struct report_limits *lim, struct report **out, char *err,
+    size_t errlen)
 {
 	enum report_error rc;
 	unsigned char	*json;
@@ -609,8 +618,8 @@ report_decode(const unsigned char *raw, size_t rawlen, size_t max_json,
 	*out = NULL;
 	/* R10/R39: the bytes decide, never the declared media type. */
 	if (gunzip_magic(raw, rawlen)) {
-		switch (gunzip(raw, rawlen, max_json, &json, &jlen, &gflags,
-		    err, errlen)) {
+		switch (gunzip(raw, rawlen, lim->max_json, &json, &jlen,
+		    &gflags, err, errlen)) {
 		case 0:
 			break;
 		case -2:
@@ -618,8 +627,8 @@ report_decode(const unsigned char *raw, size_t rawlen, size_t max_json,
 		default:
 			return REPORT_ERR_GZIP;
 		}
-		rc = report_parse_json((const char *)json, jlen, out, err,
-		    errlen);
+		rc = report_parse_json((const char *)json, jlen,
+		    lim->max_values, out, err, errlen);
 		free(json);
 		if (rc == REPORT_OK) {
 			if (gflags & GUNZIP_MULTI_MEMBER)
@@ -639,10 +648,11 @@ report_decode(const unsigned char *raw, size_t rawlen, size_t max_json,
 		seterr(err, errlen, "neither gzip nor JSON");
 		return REPORT_ERR_FORMAT;
 	}
-	if (rawlen > max_json) {
+	if (rawlen > lim->max_json) {
 		seterr(err, errlen, "report is larger than %zu bytes",
-		    max_json);
+		    lim->max_json);
 		return REPORT_ERR_TOO_BIG;
 	}
-	return report_parse_json((const char *)raw, rawlen, out, err, errlen);
+	return report_parse_json((const char *)raw, rawlen, lim->max_values,
+	    out, err, errlen);
 }

@@ -93,13 +93,16 @@ reject(struct intake_item *it, enum report_error e, const char *why)
 void
 intake_decode(const struct conf *conf, struct intake_item *it)
 {
+	struct report_limits	 lim;
 	enum report_error	 e;
 	char			 why[ERRLEN];
 
 	if (it->verdict != INTAKE_PENDING || it->report != NULL)
 		return;
-	e = report_decode(it->raw, it->rawlen, conf->max_report_bytes,
-	    &it->report, why, sizeof why);
+	lim.max_json = conf->max_report_bytes;
+	lim.max_values = conf->max_report_values;
+	e = report_decode(it->raw, it->rawlen, &lim, &it->report, why,
+	    sizeof why);
 	if (e != REPORT_OK) {
 		reject(it, e, why);
 		return;

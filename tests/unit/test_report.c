@@ -28,6 +28,10 @@
 
 #define MiB		(1024 * 1024)
 #define MAX_JSON	(16 * MiB)
+#define MAX_VALUES	200000
+
+/* the default limits of lib/conf.c */
+static const struct report_limits lim = { MAX_JSON, MAX_VALUES };
 
 /*
  * Helpers.
@@ -224,7 +228,7 @@ test_corpus(void)
 		if (!t_ok(f[0], (raw = slurp(path, &rawlen)) != NULL,
 		    "cannot read"))
 			continue;
-		rc = report_decode(raw, rawlen, MAX_JSON, &r, err,
+		rc = report_decode(raw, rawlen, &lim, &r, err,
 		    sizeof(err));
 		free(raw);
 		if (!t_int(f[0], rc, REPORT_OK)) {
@@ -922,11 +926,11 @@ run_json(const struct json_case *c)
 	enum report_error rc;
 
 	if (c->direct)
-		rc = report_parse_json(c->json, strlen(c->json), &r, err,
-		    sizeof(err));
+		rc = report_parse_json(c->json, strlen(c->json), MAX_VALUES,
+		    &r, err, sizeof(err));
 	else
 		rc = report_decode((const unsigned char *)c->json,
-		    strlen(c->json), MAX_JSON, &r, err, sizeof(err));
+		    strlen(c->json), &lim, &r, err, sizeof(err));
 	if (!t_int(c->name, rc, c->rc))
 		printf("  err: %s\n", err);
 	if (c->rc != REPORT_OK) {
@@ -968,10 +972,11 @@ test_built(void)
 	buf_puts(&b, "{\"a\":");
 	for (i = 0; i < 1000; i++)
 		buf_putc(&b, '[');
-	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
+	rc = report_decode(b.data, b.len, &lim, &r, err, sizeof(err));
 	t_int("deep nesting", rc, REPORT_ERR_JSON);
 	t_ok("deep nesting", strstr(err, "nesting") != NULL, err);
-	rc = report_parse_json((const char *)b.data + 5, b.len - 5, &r, err,
+	rc = report_parse_json((const char *)b.data + 5, b.len - 5,
+	    MAX_VALUES, &r, err,
 	    sizeof(err));
 	t_int("deep nesting, array only", rc, REPORT_ERR_JSON);
 	t_str("deep nesting, array only", err,
@@ -985,7 +990,7 @@ test_built(void)
 	for (i = 0; i < 31; i++)
 		buf_putc(&b, ']');
 	buf_puts(&b, "," ORG DAY RID POLICIES(STS) CONTACT "}");
-	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
+	rc = report_decode(b.data, b.len, &lim, &r, err, sizeof(err));
 	if (t_int("nesting 32", rc, REPORT_OK)) {
 		check_flags("nesting 32", r->flags, REPORT_F_EXTENSION_MEMBER,
 		    0);
@@ -999,7 +1004,7 @@ test_built(void)
 	for (i = 0; i < 32; i++)
 		buf_putc(&b, ']');
 	buf_puts(&b, "," ORG DAY RID POLICIES(STS) CONTACT "}");
-	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
+	rc = report_decode(b.data, b.len, &lim, &r, err, sizeof(err));
 	t_int("nesting 33", rc, REPORT_ERR_JSON);
 
 	/* R31: 4 KiB cap on a UTF-8 boundary: "a" + 3000 x U+00E9 puts
@@ -1009,7 +1014,7 @@ test_built(void)
 	for (i = 0; i < 3000; i++)
 		buf_puts(&b, "\xc3\xa9");
 	buf_puts(&b, "\"}]}]," CONTACT "}");
-	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
+	rc = report_decode(b.data, b.len, &lim, &r, err, sizeof(err));
 	if (t_int("reason truncated", rc, REPORT_OK)) {
 		check_flags("reason truncated", r->flags,
 		    REPORT_F_REASON_TRUNCATED, 0);
@@ -1025,7 +1030,7 @@ test_built(void)
 	for (i = 0; i < 4096; i++)
 		buf_putc(&b, 'x');
 	buf_puts(&b, "\"}]}]," CONTACT "}");
-	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
+	rc = report_decode(b.data, b.len, &lim, &r, err, sizeof(err));
 	if (t_int("reason 4096", rc, REPORT_OK)) {
 		check_flags("reason 4096", r->flags, 0,
 		    REPORT_F_REASON_TRUNCATED);
@@ -1094,6 +1099,7 @@ static void
 run_decode(const struct decode_case *c)
 {
 	static const char good[] = GOOD;
+	struct report_limits small;
 	struct buf	 b = BUF_INIT;
 	struct report	*r;
 	char		 err[ERRLEN] = "", what[600];
@@ -1114,8 +1120,10 @@ run_decode(const struct decode_case *c)
 	}
 	buf_append(&b, c->post, c->postlen);
 	b.len -= (size_t)c->cut;
+	small.max_json = c->max_json ? c->max_json : MAX_JSON;
+	small.max_values = MAX_VALUES;
 	rc = report_decode(b.data ? b.data : (const unsigned char *)"", b.len,
-	    c->max_json ? c->max_json : MAX_JSON, &r, err, sizeof(err));
+	    &small, &r, err, sizeof(err));
 	if (!t_int(c->name, rc, c->rc))
 		printf("  err: %s\n", err);
 	if (c->rc != REPORT_OK) {
@@ -1141,12 +1149,69 @@ test_bomb(void)
 	enum report_error rc;
 
 	gz_bomb(&b, 64 * (size_t)MiB);
-	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
+	rc = report_decode(b.data, b.len, &lim, &r, err, sizeof(err));
 	t_int("gzip bomb", rc, REPORT_ERR_TOO_BIG);
 	t_ok("gzip bomb", r == NULL, "report not NULL");
 	t_str("gzip bomb", err,
 	    "report is larger than 16777216 bytes when inflated");
 	buf_free(&b);
+}
+
+/*
+ * test_values - max_report_values: values are counted before the tree is
+ * built, in the report and in JSON texts inside strings
+ */
+static void
+test_values(void)
+{
+	struct buf	 b = BUF_INIT, z = BUF_INIT;
+	struct report	*r;
+	char		 err[ERRLEN] = "";
+	size_t		 i;
+
+	/* {"a":[1,2,3]}: the object, the array, three numbers = 5 values;
+	 * at 5 the scan passes (the schema then fails), at 4 it refuses */
+	t_int("values: at the cap", report_parse_json("{\"a\":[1,2,3]}", 13,
+	    5, &r, err, sizeof(err)), REPORT_ERR_SCHEMA);
+	t_int("values: one over", report_parse_json("{\"a\":[1,2,3]}", 13,
+	    4, &r, err, sizeof(err)), REPORT_ERR_TOO_BIG);
+	t_str("values: why", err,
+	    "report has more than 4 JSON values (max_report_values)");
+
+	/* the 14 KB body of the issue: 5 million empty objects in gzip */
+	buf_puts(&b, "{\"x\":[{}");
+	for (i = 1; i < 5000000; i++)
+		buf_append(&b, ",{}", 3);
+	buf_puts(&b, "]}");
+	gz_member(&z, b.data, b.len, NULL);
+	t_ok("values: the bomb is small", z.len < 64 * 1024, NULL);
+	t_int("values: the bomb", report_decode(z.data, z.len, &lim, &r, err,
+	    sizeof(err)), REPORT_ERR_TOO_BIG);
+	t_ok("values: the bomb, no report", r == NULL, NULL);
+	t_str("values: the bomb, why", err, "report has more than 200000 JSON "
+	    "values (max_report_values)");
+
+	/* a TLSA policy-string holding a JSON text of 100 strings (R22):
+	 * flattened under a cap of 200 values, kept whole under 60 (the
+	 * outer report has fewer) */
+	buf_reset(&b);
+	buf_puts(&b, "{" ORG DAY RID "\"policies\":[{\"policy\":{"
+	    "\"policy-type\":\"tlsa\"" DOM ",\"policy-string\":[\"[");
+	for (i = 0; i < 100; i++)
+		buf_puts(&b, i ? ",\\\"a\\\"" : "\\\"a\\\"");
+	buf_puts(&b, "]\"]}," SUM("1", "0") "}]," CONTACT "}");
+	t_int("values: inside a string", report_parse_json((char *)b.data,
+	    b.len, 200, &r, err, sizeof(err)), REPORT_OK);
+	t_int("values: inside a string, flattened", r ?
+	    (int64_t)r->policies[0].n_policy_string : -1, 100);
+	r = report_free(r);
+	t_int("values: inside a string, over", report_parse_json(
+	    (char *)b.data, b.len, 60, &r, err, sizeof(err)), REPORT_OK);
+	t_int("values: inside a string, over: kept whole", r ?
+	    (int64_t)r->policies[0].n_policy_string : -1, 1);
+	report_free(r);
+	buf_free(&b);
+	buf_free(&z);
 }
 
 /*
@@ -1255,8 +1320,8 @@ run_domain(const struct domain_case *c)
 	char		 err[ERRLEN], name[160];
 	size_t		 i;
 
-	if (!t_int(c->name, report_parse_json(c->json, strlen(c->json), &r,
-	    err, sizeof(err)), REPORT_OK)) {
+	if (!t_int(c->name, report_parse_json(c->json, strlen(c->json),
+	    MAX_VALUES, &r, err, sizeof(err)), REPORT_OK)) {
 		printf("  err: %s\n", err);
 		return;
 	}
@@ -1316,8 +1381,8 @@ test_ours(void)
 
 	for (i = 0; i < sizeof(ours_cases) / sizeof(ours_cases[0]); i++) {
 		if (!t_int(ours_cases[i].name, report_parse_json(
-		    ours_cases[i].json, strlen(ours_cases[i].json), &r, err,
-		    sizeof(err)), REPORT_OK)) {
+		    ours_cases[i].json, strlen(ours_cases[i].json), MAX_VALUES,
+		    &r, err, sizeof(err)), REPORT_OK)) {
 			printf("  err: %s\n", err);
 			continue;
 		}
@@ -1379,6 +1444,7 @@ main(void)
 	for (i = 0; i < sizeof(decode_cases) / sizeof(decode_cases[0]); i++)
 		run_decode(&decode_cases[i]);
 	test_bomb();
+	test_values();
 	for (i = 0; i < sizeof(domain_cases) / sizeof(domain_cases[0]); i++)
 		run_domain(&domain_cases[i]);
 	test_ours();
