@@ -56,6 +56,13 @@ print_batch(const struct intake_item *items, size_t n)
 			printf("foreign %s %s\n", it->source,
 			    it->report->home_domain);
 			break;
+		case INTAKE_CONFLICT:
+			/* a copy of a stored report that differs: kept
+			 * beside it, never counted */
+			printf("conflict %s %s%s\n", it->source,
+			    it->report->report_id, it->kept ==
+			    INTAKE_KEPT_CONFLICT ? "" : " (not kept: too many)");
+			break;
 		default:
 			printf("rejected %s %s%s\n", it->source,
 			    it->refused ? "the database refused it: " : "",

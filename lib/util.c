@@ -114,6 +114,32 @@ domain_normalise(char *d)
 		d[len - 1] = '\0';
 }
 
+/* domain_valid - see util.h */
+int
+domain_valid(const char *d)
+{
+	const char	*label = d, *p;
+	size_t		 len;
+
+	if (d == NULL || *d == '\0' || strlen(d) > 253)
+		return 0;
+	for (p = d;; p++) {
+		if (*p != '.' && *p != '\0') {
+			if (!((*p >= 'a' && *p <= 'z') ||
+			    (*p >= '0' && *p <= '9') || *p == '-'))
+				return 0;
+			continue;
+		}
+		len = (size_t)(p - label);
+		if (len == 0 || len > 63 || label[0] == '-' ||
+		    label[len - 1] == '-')
+			return 0;
+		if (*p == '\0')
+			return 1;
+		label = p + 1;
+	}
+}
+
 /* domain_matches - equal to, or a subdomain of, a listed domain */
 int
 domain_matches(const char *domain, char *const *list, size_t n)

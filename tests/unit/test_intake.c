@@ -29,6 +29,7 @@
 
 #include <libpq-fe.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "intake.h"
 #include "log.h"
@@ -41,6 +42,7 @@
 #include "xmalloc.h"
 
 #include "db.h"
+#include "tgz.h"
 
 /* A report for domain D with report-id ID: sts D 10/2, one failure. */
 #define JSON(org, id, start, d)						\
@@ -103,24 +105,6 @@ item(struct intake_item *it, const char *raw, const char *source)
 	it->source = source;
 }
 
-/* noise - fill buf with letters and digits that do not compress */
-static const char *
-noise(char *buf, size_t len)
-{
-	static const char	 abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	uint64_t		 x = 88172645463325252ULL;
-	size_t			 i;
-
-	for (i = 0; i + 1 < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		buf[i] = abc[x % (sizeof abc - 1)];
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
 /* spooled - entries waiting in the spool */
 static long
 spooled(void)
@@ -143,14 +127,16 @@ test_verdicts(void)
 	static const char text[] = "hello";
 	struct intake		 in;
 	struct intake_item	 it[6];
-	char			 err[ERRLEN], *huge, rid[20000];
+	char			 err[ERRLEN], *huge;
 	size_t			 i;
 
-	/* a report-id far beyond what a btree index row takes (and not
-	 * compressible): decoded, then refused by the database for its
-	 * data (SQLSTATE 54000) */
-	huge = xasprintf(JSON("V Org", "%s", "2024-04-01T00:00:00Z",
-	    "ours.test"), noise(rid, sizeof rid));
+	/* a report the database refuses for its data (a CHECK of this
+	 * test's schema stands for whatever a future schema may refuse;
+	 * the decoder's caps keep real ones from it) */
+	q("ALTER TABLE report ADD CONSTRAINT test_refuse CHECK "
+	    "(organization_name <> 'Refused Org')", NULL, NULL);
+	huge = xstrdup(JSON("Refused Org", "v-3", "2024-04-01T00:00:00Z",
+	    "ours.test"));
 	intake_open(&in, &conf, "test-intake", INTAKE_QUARANTINE, NULL);
 	item(&it[0], good, "192.0.2.1");
 	item(&it[1], good, "192.0.2.2");
@@ -186,7 +172,8 @@ test_verdicts(void)
 	    "192.0.2.4,192.0.2.5,192.0.2.6");
 	for (i = 0; i < 6; i++)
 		intake_item_clear(&it[i]);
-	q("DELETE FROM quarantine", NULL, NULL);
+	q("DELETE FROM quarantine; ALTER TABLE report DROP CONSTRAINT "
+	    "test_refuse", NULL, NULL);
 
 	/* the file door: nothing kept, the operator's file stays */
 	in.flags = 0;
@@ -419,6 +406,60 @@ test_reparse(void)
 	conf_free(&c2);
 }
 
+/*
+ * test_conflict - the forged copy first, the genuine one later: the
+ * genuine one is kept beside it (never dropped), and a copy that only
+ * differs in its compression is the same report
+ */
+static void
+test_conflict(void)
+{
+	static const char forged[] = BARE("2024-04-07T00:00:00Z_ours.test",
+	    "2024-04-07T00:00:00Z");
+	static const char genuine[] = JSON("Bare Org",
+	    "2024-04-07T00:00:00Z_ours.test", "2024-04-07T00:00:00Z",
+	    "ours.test");
+	struct intake		 in;
+	struct intake_item	 it[2];
+	struct buf		 gz = BUF_INIT;
+	char			 err[ERRLEN];
+
+	intake_open(&in, &conf, "test-intake", INTAKE_QUARANTINE, NULL);
+	item(&it[0], forged, "203.0.113.66");
+	t_int("conflict: forged first", intake_submit(&in, it, 1, err,
+	    sizeof err), 0);
+	t_int("conflict: forged stored", it[0].verdict, INTAKE_STORED);
+	item(&it[1], genuine, "209.85.220.41");
+	t_int("conflict: genuine", intake_submit(&in, &it[1], 1, err,
+	    sizeof err), 0);
+	t_int("conflict: genuine kept", it[1].verdict, INTAKE_CONFLICT);
+	t_int("conflict: kept beside", it[1].kept, INTAKE_KEPT_CONFLICT);
+	t_int("conflict: of the forged report", it[1].id, it[0].id);
+	t_str("conflict: the genuine bytes are there", q("SELECT source || ' ' "
+	    "|| (convert_from(raw, 'UTF8') = $2) FROM report_conflict WHERE "
+	    "report_id = $1", idtext(it[0].id), genuine),
+	    "209.85.220.41 true");
+	intake_item_clear(&it[0]);
+	intake_item_clear(&it[1]);
+
+	/* the genuine report gzip'd: the same decoded content as the kept
+	 * copy, so nothing new */
+	gz_member(&gz, genuine, strlen(genuine), NULL);
+	memset(&it[0], 0, sizeof it[0]);
+	it[0].raw = gz.data;
+	it[0].rawlen = gz.len;
+	it[0].transport = "https";
+	t_int("conflict: re-compressed", intake_submit(&in, it, 1, err,
+	    sizeof err), 0);
+	t_int("conflict: re-compressed is the same", it[0].verdict,
+	    INTAKE_DUPLICATE);
+	t_str("conflict: one kept", q("SELECT conflicts FROM report WHERE "
+	    "id = $1", idtext(it[0].id), NULL), "1");
+	intake_item_clear(&it[0]);
+	buf_free(&gz);
+	intake_close(&in);
+}
+
 int
 main(void)
 {
@@ -441,6 +482,7 @@ main(void)
 			test_auth_hint();
 			test_away();
 			test_reparse();
+			test_conflict();
 		}
 	}
 	conf_free(&conf);

@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "decode.h"
 #include "util.h"
+#include "xmalloc.h"
 #include "t.h"
 #include "tgz.h"
 
@@ -1042,6 +1043,101 @@ test_built(void)
 }
 
 /*
+ * test_caps - every key or domain has a length cap that refuses the
+ * report naming the field; free text is cut at its cap and flagged.
+ * Each template has one %s where a string of n 'x' goes.
+ */
+struct cap_case {
+	const char	*field;		/* as the reason names it */
+	const char	*tmpl;
+	size_t		 cap;
+	int		 cut;		/* 1: free text, cut and flagged */
+};
+
+#define TOP(k)		"{\"" k "\":\"%s\"," DAY RID POLICIES(STS) CONTACT "}"
+#define IN_POL(k)	WITH_POL(ENTRY(POL("sts", DOM ",\"" k "\":\"%s\""), \
+			SUM("1", "0"), ""))
+#define IN_FD(k)	WITH_FD(FD("starttls-not-supported", "1", \
+			",\"" k "\":\"%s\""))
+
+static const struct cap_case cap_cases[] = {
+	{ "organization-name", TOP("organization-name"), 1024, 0 },
+	{ "report-id", "{" ORG DAY "\"report-id\":\"%s\"," POLICIES(STS)
+	    CONTACT "}", 1024, 0 },
+	{ "start-datetime in date-range", "{" ORG "\"date-range\":{"
+	    "\"start-datetime\":\"%s\",\"end-datetime\":"
+	    "\"2024-01-01T23:59:59Z\"}," RID POLICIES(STS) CONTACT "}", 64, 0 },
+	{ "policy-type in policy 1", WITH_POL(ENTRY("\"policy\":{"
+	    "\"policy-type\":\"%s\"" DOM "}", SUM("1", "0"), "")), 64, 0 },
+	{ "policy-domain in policy 1", WITH_POL(ENTRY(POL("sts",
+	    ",\"policy-domain\":\"%s\""), SUM("1", "0"), "")), 255, 0 },
+	{ "mx-host in policy 1", IN_POL("mx-host"), 255, 0 },
+	{ "result-type in policy 1 failure detail 1", WITH_FD("{"
+	    "\"result-type\":\"%s\",\"failed-session-count\":1}"), 64, 0 },
+	{ "sending-mta-ip in policy 1 failure detail 1",
+	    IN_FD("sending-mta-ip"), 64, 0 },
+	{ "receiving-ip in policy 1 failure detail 1", IN_FD("receiving-ip"),
+	    64, 0 },
+	{ "receiving-mx-hostname in policy 1 failure detail 1",
+	    IN_FD("receiving-mx-hostname"), 255, 0 },
+	{ "receiving-mx-host-name in policy 1 failure detail 1",
+	    IN_FD("receiving-mx-host-name"), 255, 0 },
+	{ "contact-info", "{" ORG DAY RID POLICIES(STS)
+	    "\"contact-info\":\"%s\"}", 1024, 1 },
+	{ "policy-string", IN_POL("policy-string"), 4096, 1 },
+	{ "receiving-mx-helo", IN_FD("receiving-mx-helo"), 4096, 1 },
+	{ "additional-information", IN_FD("additional-information"), 4096, 1 },
+};
+
+/* cap_text - the cut field's value in r, or NULL */
+static const char *
+cap_text(const struct cap_case *c, const struct report *r)
+{
+	if (strcmp(c->field, "contact-info") == 0)
+		return r->contact_info;
+	if (strcmp(c->field, "policy-string") == 0)
+		return r->policies[0].policy_string[0];
+	if (strcmp(c->field, "receiving-mx-helo") == 0)
+		return r->policies[0].failures[0].receiving_mx_helo;
+	return r->policies[0].failures[0].additional_information;
+}
+
+/* run_cap - the field at its cap and one byte over */
+static void
+run_cap(const struct cap_case *c)
+{
+	struct report	*r;
+	char		 err[ERRLEN] = "", want[300], *x, *json;
+	size_t		 n;
+	enum report_error rc;
+
+	for (n = c->cap; n <= c->cap + 1; n++) {
+		x = xcalloc(n + 1, 1);
+		memset(x, 'x', n);
+		json = xasprintf(c->tmpl, x);
+		err[0] = '\0';
+		rc = report_parse_json(json, strlen(json), MAX_VALUES, &r, err,
+		    sizeof(err));
+		if (c->cut && t_int(c->field, rc, REPORT_OK)) {
+			t_int(c->field, (int64_t)strlen(cap_text(c, r)),
+			    (int64_t)c->cap);
+			check_flags(c->field, r->flags, n > c->cap ?
+			    REPORT_F_TEXT_TRUNCATED : 0, n > c->cap ? 0 :
+			    REPORT_F_TEXT_TRUNCATED);
+		} else if (!c->cut && n > c->cap) {
+			snprintf(want, sizeof(want), "%s longer than %zu bytes",
+			    c->field, c->cap);
+			t_int(c->field, rc, REPORT_ERR_SCHEMA);
+			t_str(c->field, err, want);
+		} else if (!c->cut)
+			t_ok(c->field, strstr(err, "longer") == NULL, err);
+		report_free(r);
+		free(json);
+		free(x);
+	}
+}
+
+/*
  * 3. report_decode: sniffing and gzip.
  */
 
@@ -1308,6 +1404,34 @@ static const struct domain_case domain_cases[] = {
 	{ "only a tlsa host and nothing else names a domain",
 	    WITH_ID("r1", WITHDOM("tlsa", "mx.h.example")), NULL,
 	    "mx.h.example", "mx.h.example" },
+	/* R23: only host names name a domain */
+	{ "an escape sequence is no host name", WITH_ID("r1", WITHDOM("sts",
+	    "\\u001b[31m=evil\\\".example.com")), NULL, "(unknown)",
+	    "(none)" },
+	{ "an invalid sts domain is passed over", WITH_ID("1339+t.example",
+	    WITHDOM("sts", "bad_name.t.example") "," WITHDOM("tlsa",
+	    "mx.t.example")), NULL, "t.example", "(none),mx.t.example*" },
+	{ "a U-label is no host name", WITH_ID("r1", WITHDOM("sts",
+	    "b\xc3\xbc" "cher.example")), NULL, "(unknown)", "(none)" },
+	{ "a label over 63 bytes", WITH_ID("r1", WITHDOM("sts",
+	    "a234567890123456789012345678901234567890123456789012345678901234"
+	    ".example")), NULL, "(unknown)", "(none)" },
+	{ "a label of 63 bytes", WITH_ID("r1", WITHDOM("sts",
+	    "a23456789012345678901234567890123456789012345678901234567890123"
+	    ".example")), NULL,
+	    "a23456789012345678901234567890123456789012345678901234567890123"
+	    ".example",
+	    "a23456789012345678901234567890123456789012345678901234567890123"
+	    ".example" },
+	{ "a label starting with a dash", WITH_ID("r1", WITHDOM("sts",
+	    "-a.example")), NULL, "(unknown)", "(none)" },
+	{ "an empty label", WITH_ID("r1", WITHDOM("sts", "a..example")), NULL,
+	    "(unknown)", "(none)" },
+	{ "an invalid hint is passed over", WITH_ID("r1",
+	    NODOM("no-policy-found")), "exa mple.net", "(unknown)",
+	    "(unknown)" },
+	{ "a report-id ending in an invalid name", WITH_ID("1339+a..example",
+	    NODOM("no-policy-found")), NULL, "(unknown)", "(unknown)" },
 };
 
 /* run_domain - parse, then assign with the row's hint (twice: it must be
@@ -1329,7 +1453,8 @@ run_domain(const struct domain_case *c)
 	report_assign_domains(r, c->hint);
 	buf_append(&got, "", 0);
 	for (i = 0; i < r->n_policies; i++)
-		buf_printf(&got, "%s%s%s", i ? "," : "", r->policies[i].domain,
+		buf_printf(&got, "%s%s%s", i ? "," : "",
+		    r->policies[i].domain ? r->policies[i].domain : "(none)",
 		    r->policies[i].dane_mx ? "*" : "");
 	t_str(c->name, (char *)got.data, c->want);
 	snprintf(name, sizeof name, "%s: home domain", c->name);
@@ -1367,6 +1492,8 @@ static const struct ours_case ours_cases[] = {
 	{ "home domain ours, policy for elsewhere",
 	    WITH_ID("2026-01-01T00:00:00Z_example.com",
 	    WITHDOM("no-policy-found", "other.org")), 1 },
+	{ "no host name is ours by its suffix", WITH_ID("f-6", WITHDOM("sts",
+	    "\\u001b[31m=evil\\\".example.com")), 0 },
 };
 
 /* test_ours - report_is_ours against two domains, and with none */
@@ -1445,6 +1572,8 @@ main(void)
 		run_decode(&decode_cases[i]);
 	test_bomb();
 	test_values();
+	for (i = 0; i < sizeof(cap_cases) / sizeof(cap_cases[0]); i++)
+		run_cap(&cap_cases[i]);
 	for (i = 0; i < sizeof(domain_cases) / sizeof(domain_cases[0]); i++)
 		run_domain(&domain_cases[i]);
 	test_ours();
