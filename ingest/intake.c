@@ -133,8 +133,8 @@ spool(struct intake *in, struct intake_item *it, const char *kind,
 	m.reason = it->verdict == INTAKE_REJECTED ? it->reason : NULL;
 	m.auth = it->auth;
 	m.hint = it->hint;
-	return spool_put(in->conf->spool_dir, &m, it->raw, it->rawlen, err,
-	    errlen);
+	return spool_put(in->conf->spool_dir, in->conf->spool_max_bytes, &m,
+	    it->raw, it->rawlen, err, errlen);
 }
 
 /* store_all - step 2: the decoded items in one batch; -1 with err when

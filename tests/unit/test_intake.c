@@ -232,8 +232,8 @@ test_away(void)
 	static const char bad[] = "{\"organization-name\":\"x\"}";
 	struct intake		 in;
 	struct intake_item	 it[2];
-	char			 err[ERRLEN];
-	size_t			 done = 0;
+	char			 err[ERRLEN], *many;
+	size_t			 done = 0, i;
 
 	intake_open(&in, &away, "test-intake", INTAKE_SPOOL |
 	    INTAKE_QUARANTINE, NULL);
@@ -299,6 +299,27 @@ test_away(void)
 	intake_close(&in);
 	t_int("spool of a missing directory", spool_count("/nonexistent/x"),
 	    -1);
+
+	/* 150 entries: more than one replay transaction (100 each) */
+	intake_open(&in, &away, "test-intake", INTAKE_SPOOL, NULL);
+	for (i = 0; i < 150; i++) {
+		many = xasprintf(JSON("Many Org", "m-%zu",
+		    "2024-04-01T00:00:00Z", "ours.test"), i);
+		item(&it[0], many, NULL);
+		intake_submit(&in, it, 1, err, sizeof err);
+		intake_item_clear(&it[0]);
+		free(many);
+	}
+	intake_close(&in);
+	t_int("many spooled", spool_count(spooldir), 150);
+	intake_open(&in, &conf, "test-intake", INTAKE_QUARANTINE, NULL);
+	t_int("many replayed", spool_replay(&in, spooldir, &done, err,
+	    sizeof err), 0);
+	t_int("many: all taken", (int64_t)done, 150);
+	intake_close(&in);
+	t_str("many: stored once each", q("SELECT count(*) || '/' || "
+	    "count(DISTINCT report_id) FROM report WHERE organization_name = "
+	    "'Many Org'", NULL, NULL), "150/150");
 	t_ok("spool_entry_free(NULL)", spool_entry_free(NULL) == NULL, NULL);
 }
 
@@ -366,7 +387,7 @@ test_reparse(void)
 	    sizeof err), 0);
 	intake_close(&in);
 	t_int("reparse: none failed", (int64_t)failed, 0);
-	t_int("reparse: 6 rewritten, 1 recovered", (int64_t)reparsed, 7);
+	t_int("reparse: 156 rewritten, 1 recovered", (int64_t)reparsed, 157);
 	t_str("reparse flags restored", q("SELECT array_to_string(flags, ',') "
 	    "FROM report WHERE id = $1", idtext(it[0].id), NULL), flags1);
 	t_str("reparse verdict, contact, home", q("SELECT verdict || ' ' || "
@@ -404,6 +425,60 @@ test_reparse(void)
 	intake_item_clear(&it[0]);
 	intake_item_clear(&it[1]);
 	conf_free(&c2);
+}
+
+/*
+ * test_spool_cap - spool_max_bytes: past it a report is a temporary
+ * failure (serve answers 503), not spooled
+ */
+static void
+test_spool_cap(void)
+{
+	struct intake		 in;
+	struct intake_item	 it;
+	struct conf		 c;
+	struct buf		 big = BUF_INIT;
+	char			 text[512], dir[] = "/tmp/tlsrpt-test-cap.XXXXXX";
+	char			 err[ERRLEN];
+	int			 i, verdicts[3];
+
+	if (mkdtemp(dir) == NULL || spool_init(dir, err, sizeof err) == -1)
+		return;
+	snprintf(text, sizeof text, "database = host=/nonexistent dbname=x\n"
+	    "spool_dir = %s\nspool_max_bytes = 1M\n", dir);
+	if (load_conf(&c, text) == -1)
+		return;
+	/* a report padded to 600 KB with blanks: two fit under 1 MiB */
+	buf_puts(&big, JSON("Cap Org", "cap-1", "2024-04-01T00:00:00Z",
+	    "ours.test"));
+	big.len--;		/* reopen the object */
+	for (i = 0; i < 600 * 1024; i++)
+		buf_putc(&big, ' ');
+	buf_putc(&big, '}');
+	intake_open(&in, &c, "test-intake", INTAKE_SPOOL, NULL);
+	for (i = 0; i < 3; i++) {
+		memset(&it, 0, sizeof it);
+		it.raw = big.data;
+		it.rawlen = big.len;
+		it.transport = "https";
+		intake_submit(&in, &it, 1, err, sizeof err);
+		verdicts[i] = it.verdict;
+		if (i == 2)
+			t_ok("spool cap: why", strstr(it.reason,
+			    "spool_max_bytes") != NULL, it.reason);
+		intake_item_clear(&it);
+	}
+	t_int("spool cap: first spooled", verdicts[0], INTAKE_SPOOLED);
+	t_int("spool cap: second spooled (1.2 MB now)", verdicts[1],
+	    INTAKE_SPOOLED);
+	t_int("spool cap: third refused", verdicts[2], INTAKE_TEMPFAIL);
+	t_int("spool cap: two entries", spool_count(dir), 2);
+	intake_close(&in);
+	conf_free(&c);
+	buf_free(&big);
+	snprintf(text, sizeof text, "rm -rf '%s'", dir);
+	if (system(text) != 0)
+		printf("could not remove %s\n", dir);
 }
 
 /*
@@ -483,6 +558,7 @@ main(void)
 			test_away();
 			test_reparse();
 			test_conflict();
+			test_spool_cap();
 		}
 	}
 	conf_free(&conf);
