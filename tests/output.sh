@@ -15,17 +15,18 @@ set -u
 BIN=$1 PGDIR=$2 P=$3
 cd "$(dirname "$0")/.." || exit 1
 . tests/pg.sh
+. tests/check.sh
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-. tests/check.sh
-# newdb NAME [DOMAINS] - a fresh database and a config file naming it
-newdb() {
-	pg_createdb "$PGDIR" "${P}_$1" >/dev/null
-	DB=$(pg_conninfo "$PGDIR" "${P}_$1")
-	CONF=$T/$1.conf
-	printf 'database = %s\ndomains = %s\n' "$DB" "${2:-}" >"$CONF"
+# one database; "domains" empty: every report is ours
+pg_createdb "$PGDIR" "${P}_out" >/dev/null
+DB=$(pg_conninfo "$PGDIR" "${P}_out")
+# tl DOMAINS ARGS... - tlsrpt on that database with those domains
+tl() {
+	printf 'database = %s\ndomains = %s\n' "$DB" "$1" >"$T/tlsrpt.conf"
+	shift
+	"$BIN" -c "$T/tlsrpt.conf" "$@"
 }
-tl() { "$BIN" -c "$CONF" "$@"; }
 # check_clean NAME TEXT - TEXT holds no C0 control but the newline, no DEL,
 # no C1 control, no bidi control and no U+2028/U+2029 (bytes, as UTF-8)
 check_clean() {
@@ -47,8 +48,7 @@ report() {
 # prints what it got, raw controls included, which would clear or retitle
 # the terminal of whoever reads it
 checks() {
-newdb out
-tl db migrate >/dev/null
+tl "" db migrate >/dev/null
 
 # --- ingest: its own lines ---------------------------------------------------
 # a file name with a newline and an ESC: raw, it forges a second line
@@ -59,7 +59,7 @@ f2=$T/$'c1 \xc2\x9b.json'
 report "$f2" '=HYPERLINK(\"http://x\")' 'rid-2\u200f' output.example 10 0 success
 f3=$T/$'sub\xe2\x80\xa8\xe2\x80\xae.json'
 report "$f3" '@SUM(A1)\nstored forged.json x\r' 'rid-3' '=cmd.example' 6 2 '-2+3'
-out=$(tl ingest "$f1" "$f2" "$f3" 2>&1); rc=$?
+out=$(tl "" ingest "$f1" "$f2" "$f3" 2>&1); rc=$?
 check "ingest: exit" "$rc" 0
 check "ingest: one line per file, none forged" "$(wc -l <<<"$out")" 3
 check_clean "ingest: no raw control in the lines" "$out"
@@ -69,18 +69,17 @@ check "ingest: a C1 control in the file name, RLM in the report-id" \
     "$(sed -n 2p <<<"$out")" "stored $T/c1 \\u{009B}.json rid-2\\u{200F}"
 check "ingest: line separator and RLO in the file name" \
     "$(sed -n 3p <<<"$out")" "stored $T/sub\\u{2028}\\u{202E}.json rid-3"
-out=$(tl ingest "$f1" 2>&1)
+out=$(tl "" ingest "$f1" 2>&1)
 check "ingest: duplicate line escaped" "$out" \
     "duplicate $T/evil\\x0a\\x1b[31mstored forged.json rid-\\x1b]0;pwned\\x07-1"
-printf 'database = %s\ndomains = example.net\n' "$DB" >"$T/net.conf"
 sed 's/rid-2/rid-4/; s/output.example/\\u202ehome.example/g' "$f2" >"$T/foreign.json"
-out=$("$BIN" -c "$T/net.conf" ingest "$T/foreign.json" 2>&1)
+out=$(tl example.net ingest "$T/foreign.json" 2>&1)
 check "ingest: foreign line, the home domain escaped" "$out" \
     "foreign $T/foreign.json \\u{202E}home.example"
 # a rejection whose reason quotes the input (jansson's "near '...'")
 bad=$T/$'bad\e[2J.json'
 printf '{"organization-name": "x", \e[2J}' >"$bad"
-out=$(tl ingest "$bad" 2>&1); rc=$?
+out=$(tl "" ingest "$bad" 2>&1); rc=$?
 check "ingest: rejected exit" "$rc" 65
 check_clean "ingest: rejected line clean" "$out"
 check_has "ingest: rejected line, file name escaped" "$out" "rejected $T/bad\\x1b[2J.json "
@@ -89,11 +88,11 @@ check_has "ingest: rejected line, the reason's quote of the input escaped" "$out
 # a file name that is not UTF-8 (a file system allows any byte but / and NUL)
 latin1=$T/$'caf\xe9.json'
 printf 'not a report\n' >"$latin1"
-out=$(tl ingest "$latin1" 2>&1)
+out=$(tl "" ingest "$latin1" 2>&1)
 check_has "ingest: a file name that is not UTF-8" "$out" "rejected $T/caf\\xe9.json "
 
 # --- summary as text -------------------------------------------------------
-txt=$(tl summary)
+txt=$(tl "" summary)
 check_clean "text: no raw control" "$txt"
 check_has "text: domain line and the failed share (2 of 17)" "$txt" \
     $'\noutput.example: 2 report(s), 15 successful and 2 failed session(s) (11.8% failed)\n'
@@ -109,7 +108,7 @@ check_has "text: DANE MX host with LRI" "$txt" \
     $'\n  mx\\u{2066}.output.example           1           2           1'
 
 # --- summary as CSV --------------------------------------------------------
-csv=$(tl summary --format csv)
+csv=$(tl "" summary --format csv)
 check "csv: every line ends in CRLF" "$(grep -vc $'\r$' <<<"$csv")" 0
 csv=$(sed 's/\r$//' <<<"$csv")
 check_clean "csv: no raw control" "$csv"
@@ -126,7 +125,7 @@ check_has "csv: outcome with a C1 CSI" "$csv" '"output.example",outcome,"\u{009B
 check_has "csv: DANE MX host" "$csv" '"output.example",dane_mx,"mx\u{2066}.output.example",1,2,1,'
 
 # --- summary as JSON: the strings as they are, JSON-escaped ---------------
-json=$(tl summary --format json)
+json=$(tl "" summary --format json)
 check_has "json: organisation kept, ESC as \\u001B" "$json" \
     $'"organization":"Evil \\"Corp\\"\xe2\x80\xaemoc.elgoog\\u001B[2J"'
 check_has "json: newline and CR kept as JSON escapes" "$json" \

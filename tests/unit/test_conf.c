@@ -64,39 +64,30 @@ dumped(const struct conf *c, const char *key, char *out, size_t outlen)
 	return rc;
 }
 
-/* check_value - key = value loads, and conf_dump shows want */
+/* check_load - "key = value" loads and conf_dump shows want (err NULL),
+ * or it is refused with a message holding err (want NULL) */
 static void
-check_value(const char *name, const char *key, const char *value,
-    const char *want)
+check_load(const char *name, const char *key, const char *value,
+    const char *want, const char *err)
 {
 	struct conf	 c;
-	char		 err[ERRLEN], got[128] = "", tname[256];
+	char		 got[ERRLEN], tname[256], what[2 * ERRLEN];
+	int		 rc;
 
-	snprintf(tname, sizeof tname, "%s: %s = %s accepted", name, key,
-	    value);
-	if (t_ok(tname, load(&c, key, value, err, sizeof err) == 0, err)) {
+	rc = load(&c, key, value, got, sizeof got);
+	snprintf(tname, sizeof tname, "%s: %s = %s %s", name, key, value,
+	    err ? "refused" : "accepted");
+	snprintf(what, sizeof what, "got \"%s\", want \"%s\"", got,
+	    err ? err : "");
+	if (err != NULL)
+		t_ok(tname, rc == -1 && strstr(got, err) != NULL, what);
+	else if (t_ok(tname, rc == 0, what)) {
+		got[0] = '\0';
 		dumped(&c, key, got, sizeof got);
 		snprintf(tname, sizeof tname, "%s: %s = %s", name, key,
 		    value);
 		t_str(tname, got, want);
 	}
-	conf_free(&c);
-}
-
-/* check_refused - key = value is refused with a message holding want */
-static void
-check_refused(const char *name, const char *key, const char *value,
-    const char *want)
-{
-	struct conf	 c;
-	char		 err[ERRLEN], tname[256], what[ERRLEN + 64];
-	int		 rc;
-
-	rc = load(&c, key, value, err, sizeof err);
-	snprintf(tname, sizeof tname, "%s: %s = %s refused", name, key,
-	    value);
-	snprintf(what, sizeof what, "got \"%s\", want \"%s\"", err, want);
-	t_ok(tname, rc == -1 && strstr(err, want) != NULL, what);
 	conf_free(&c);
 }
 
@@ -134,14 +125,14 @@ test_bounds(void)
 		snprintf(range, sizeof range, "out of range (%llu to %llu)",
 		    min, max);
 		snprintf(v, sizeof v, "%llu", max);
-		check_value("bound", key, v, v);
+		check_load("bound", key, v, v, NULL);
 		snprintf(v, sizeof v, "%llu", max + 1);
-		check_refused("bound", key, v, range);
+		check_load("bound", key, v, NULL, range);
 		snprintf(v, sizeof v, "%llu", min);
-		check_value("bound", key, v, v);
+		check_load("bound", key, v, v, NULL);
 		if (min > 0) {
 			snprintf(v, sizeof v, "%llu", min - 1);
-			check_refused("bound", key, v, range);
+			check_load("bound", key, v, NULL, range);
 		}
 	}
 	free(text);
@@ -194,14 +185,11 @@ test_sizes(void)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof size_cases / sizeof size_cases[0]; i++) {
-		if (size_cases[i].want != NULL)
-			check_value("size", size_cases[i].key,
-			    size_cases[i].value, size_cases[i].want);
-		else
-			check_refused("size", size_cases[i].key,
-			    size_cases[i].value, size_cases[i].key);
-	}
+	/* a refusal names the key */
+	for (i = 0; i < sizeof size_cases / sizeof size_cases[0]; i++)
+		check_load("size", size_cases[i].key, size_cases[i].value,
+		    size_cases[i].want, size_cases[i].want ? NULL :
+		    size_cases[i].key);
 }
 
 int
