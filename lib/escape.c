@@ -13,7 +13,7 @@
  *	must not show raw (escape.h lists it and the notation); a context
  *	adds only the characters that mean something in its own syntax (the
  *	CSV quote, the quote around a log value).  A new output kind (HTML)
- *	is a new context in special() and a new public function.
+ *	is a new context in escape_special() and a new public function.
  *
  *	The input is decoded as strict UTF-8 even where the parser already
  *	guaranteed it (report strings), because file names are arbitrary
@@ -81,7 +81,7 @@ escape_utf8(const unsigned char *s, uint32_t *cp)
 	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
 		len = 4, c = s[0] & 0x07u, min = 0x10000;
 	} else
-		return 0;	/* a continuation byte, C0/C1 (overlong), F5.. */
+		return 0;	/* continuation, C0/C1 (overlong), F5.. */
 	for (i = 1; i < len; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;

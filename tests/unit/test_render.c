@@ -140,7 +140,7 @@ raw_control(const char *text, int csv)
 			return (long)i;		/* U+061C */
 		if (p[i] == 0xe2 && p[i + 1] == 0x80 && (p[i + 2] == 0x8e ||
 		    p[i + 2] == 0x8f || (p[i + 2] >= 0xa8 && p[i + 2] <= 0xae)))
-			return (long)i;		/* U+200E/F, U+2028..U+202E */
+			return (long)i;	/* U+200E/F, U+2028..U+202E */
 		if (p[i] == 0xe2 && p[i + 1] == 0x81 && p[i + 2] >= 0xa6 &&
 		    p[i + 2] <= 0xa9)
 			return (long)i;		/* U+2066..U+2069 */
@@ -151,7 +151,7 @@ raw_control(const char *text, int csv)
 static const struct {
 	const char	*name;
 	int64_t		 ok, bad;
-	const char	*want;		/* as the text summary shows it */
+	const char	*want;	/* as the text summary shows it */
 } pct_cases[] = {
 	{ "a quarter", 3, 1, "(25.0% failed)" },
 	{ "a third, rounded", 2, 1, "(33.3% failed)" },
@@ -278,7 +278,8 @@ test_csv(void)
 	    "\r\n\"evil\\x1b[2J.example\",total,,3,20,4,\r\n");
 	has("csv: outcome, C1 escaped", text,
 	    ",outcome,\"\\u{009B}31mred\",,,,3\r\n");
-	has("csv: outcome starting with -", text, ",outcome,\"'-2+3\",,,,1\r\n");
+	has("csv: outcome starting with -", text,
+	    ",outcome,\"'-2+3\",,,,1\r\n");
 	has("csv: source starting with +", text, ",source,\"'+1\",1,0,1,\r\n");
 	has("csv: source starting with =, quotes doubled", text,
 	    ",source,\"'=HYPERLINK(\"\"http://x\"\")\",1,10,0,\r\n");
@@ -305,7 +306,8 @@ test_json(void)
 
 	hostile(&s);
 	text = render(&s, RENDER_JSON);
-	has("json: ESC as \\u001B", text, "\"domain\":\"evil\\u001B[2J.example\"");
+	has("json: ESC as \\u001B", text,
+	    "\"domain\":\"evil\\u001B[2J.example\"");
 	has("json: quotes and newline JSON-escaped", text,
 	    "\"organization\":\"Line1\\nstored forged.json x\\r\"");
 	has("json: a formula is data", text,
