@@ -27,14 +27,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cmd.h"
 #include "conf.h"
+#include "escape.h"
 #include "intake.h"
 #include "log.h"
 #include "report.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
+
+/* print_line - "VERDICT FILE TEXT" on stdout.  The file name and the
+ * text (a report-id, a home domain, a reason quoting the input) go
+ * through escape_text: a file name may hold any byte, a newline or an ESC
+ * among them, and would otherwise forge lines of this output or drive the
+ * terminal. */
+static void
+print_line(const char *verdict, const char *file, const char *prefix,
+    const char *text)
+{
+	struct buf	 b = BUF_INIT;
+
+	buf_printf(&b, "%s ", verdict);
+	escape_text(&b, file != NULL ? file : "-");
+	buf_printf(&b, " %s", prefix);
+	escape_text(&b, text != NULL ? text : "-");
+	buf_putc(&b, '\n');
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
+}
 
 /* print_batch - one line per input, in order; 1 when any was rejected */
 static int
@@ -49,11 +71,11 @@ print_batch(const struct intake_item *items, size_t n)
 		switch (it->verdict) {
 		case INTAKE_STORED:
 		case INTAKE_DUPLICATE:
-			printf("%s %s %s\n", intake_verdict_name(it->verdict),
-			    it->source, it->report->report_id);
+			print_line(intake_verdict_name(it->verdict),
+			    it->source, "", it->report->report_id);
 			break;
 		case INTAKE_FOREIGN:
-			printf("foreign %s %s\n", it->source,
+			print_line("foreign", it->source, "",
 			    it->report->home_domain);
 			break;
 		case INTAKE_CONFLICT:
@@ -64,9 +86,8 @@ print_batch(const struct intake_item *items, size_t n)
 			    INTAKE_KEPT_CONFLICT ? "" : " (not kept: too many)");
 			break;
 		default:
-			printf("rejected %s %s%s\n", it->source,
-			    it->refused ? "the database refused it: " : "",
-			    it->reason);
+			print_line("rejected", it->source, it->refused ?
+			    "the database refused it: " : "", it->reason);
 			rejected = 1;
 			break;
 		}
