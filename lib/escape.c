@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	#include "escape.h"
  *
+ *	int escape_utf8_valid(const char *s)
  *	size_t escape_text(struct buf *b, const char *s)
  *	void escape_csv(struct buf *b, const char *s)
  *	size_t escape_log(char *dst, size_t dstlen, const char *s)
@@ -161,6 +162,20 @@ escape_append(struct buf *b, enum escape_ctx ctx, const char *s)
 		buf_puts(b, u);
 	}
 	return chars;
+}
+
+/* escape_utf8_valid - see escape.h */
+int
+escape_utf8_valid(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	uint32_t		 cp;
+	size_t			 len;
+
+	for (; *p != '\0'; p += len)
+		if ((len = escape_utf8(p, &cp)) == 0)
+			return 0;
+	return 1;
 }
 
 /* escape_text - see escape.h */

@@ -30,6 +30,10 @@
 
 struct buf;
 
+/* escape_utf8_valid - 1 when s is valid UTF-8 (what escape_text would
+ * not have to write as \xNN bytes) */
+int	escape_utf8_valid(const char *s);
+
 /* escape_text - append s for a terminal or a plain-text file; returns the
  * number of characters appended (an escape counts as its length), for
  * padding columns */

@@ -16,9 +16,12 @@
  *	"successful_sessions":..,"failed_sessions":..}],"dane_mx":[{"host":
  *	..,"reports":..,"successful_sessions":..,"failed_sessions":..}]}]}
  *	where "dane_mx" (the DANE MX hosts whose sessions the domain's
- *	figures include) is present only when there are any.
- *	CSV: a header, then one row per domain total, outcome, source and
- *	DANE MX host.  Text: a table for people.
+ *	figures include) is present only when there are any, and after it
+ *	"conflicted_reports" (how many of the domain's reports got a copy
+ *	whose content differs: kept, never counted) only when not 0.
+ *	CSV: a header, then one row per domain total, outcome, source, DANE
+ *	MX host and, when not 0, "conflicted" (in the reports column).
+ *	Text: a table for people.
  *
  *	Every string from a report goes out through escape.h (text:
  *	escape_text, CSV: escape_csv), so that no report drives the
@@ -97,6 +100,9 @@ render_json(const struct summary *s, FILE *fp)
 		if (sd->n_dane_mx > 0)
 			json_object_set_new(d, "dane_mx", json_rows(sd->dane_mx,
 			    sd->n_dane_mx, "host"));
+		if (sd->conflicted > 0)
+			json_object_set_new(d, "conflicted_reports",
+			    json_integer(sd->conflicted));
 		json_array_append_new(domains, d);
 	}
 	json_object_set_new(root, "domains", domains);
@@ -172,6 +178,11 @@ render_csv(const struct summary *s, FILE *fp)
 		csv_rows(fp, sd->domain, "source", sd->sources, sd->n_sources);
 		csv_rows(fp, sd->domain, "dane_mx", sd->dane_mx,
 		    sd->n_dane_mx);
+		if (sd->conflicted > 0) {
+			csv_field(fp, sd->domain);
+			fprintf(fp, ",conflicted,,%lld,,,\r\n",
+			    (long long)sd->conflicted);
+		}
 	}
 }
 
@@ -255,6 +266,9 @@ render_text(const struct summary *s, FILE *fp)
 		    sd->n_sources);
 		text_rows(fp, "DANE MX host (in the figures)", sd->dane_mx,
 		    sd->n_dane_mx);
+		if (sd->conflicted > 0)
+			fprintf(fp, "  %lld report(s) with conflicting copies "
+			    "(kept, not counted)\n", (long long)sd->conflicted);
 	}
 }
 

@@ -54,11 +54,11 @@ checks() {
 	# a file name with a newline and an ESC: raw, it forges a second line
 	f1=$T/$'evil\n\e[31mstored forged.json'
 	report "$f1" 'Evil \"Corp\"\u202emoc.elgoog\u001b[2J' 'rid-\u001b]0;pwned\u0007-1' \
-	    output.example 3 1 '\u009b31mred' 'mx\u2066.output.example'
+	    output.example 3 1 '\u009b31mred' 'mx2.output.example'
 	f2=$T/$'c1 \xc2\x9b.json'
 	report "$f2" '=HYPERLINK(\"http://x\")' 'rid-2\u200f' output.example 10 0 success
 	f3=$T/$'sub\xe2\x80\xa8\xe2\x80\xae.json'
-	report "$f3" '@SUM(A1)\nstored forged.json x\r' 'rid-3' '=cmd.example' 6 2 '-2+3'
+	report "$f3" '@SUM(A1)\nstored forged.json x\r' 'rid-3' 'cmd.example' 6 2 '-2+3'
 	out=$(tl "" ingest "$f1" "$f2" "$f3" 2>&1); rc=$?
 	check "ingest: exit" "$rc" 0
 	check "ingest: one line per file, none forged" "$(wc -l <<<"$out")" 3
@@ -74,8 +74,10 @@ checks() {
 	    "duplicate $T/evil\\x0a\\x1b[31mstored forged.json rid-\\x1b]0;pwned\\x07-1"
 	sed 's/rid-2/rid-4/; s/output.example/\\u202ehome.example/g' "$f2" >"$T/foreign.json"
 	out=$(tl example.net ingest "$T/foreign.json" 2>&1)
-	check "ingest: foreign line, the home domain escaped" "$out" \
-	    "foreign $T/foreign.json \\u{202E}home.example"
+	# R23: a policy-domain with a bidi control is no host name, so it
+	# names no home domain (domains shown are always host names)
+	check "ingest: foreign line, no host name, no home domain" "$out" \
+	    "foreign $T/foreign.json (unknown)"
 	# a rejection whose reason quotes the input (jansson's "near '...'")
 	bad=$T/$'bad\e[2J.json'
 	printf '{"organization-name": "x", \e[2J}' >"$bad"
@@ -97,15 +99,15 @@ checks() {
 	check_has "text: domain line and the failed share (2 of 17)" "$txt" \
 	    $'\noutput.example: 2 report(s), 15 successful and 2 failed session(s) (11.8% failed)\n'
 	check_has "text: the failed share of another domain (2 of 8)" "$txt" \
-	    "=cmd.example: 1 report(s), 6 successful and 2 failed session(s) (25.0% failed)"
+	    "cmd.example: 1 report(s), 6 successful and 2 failed session(s) (25.0% failed)"
 	check_has "text: outcome with a C1 CSI" "$txt" \
 	    $'\n  \\u{009B}31mred                        1\n'
 	check_has "text: organisation with RLO and ESC" "$txt" \
 	    $'\n  Evil "Corp"\\u{202E}moc.elgoog\\x1b[2J        1           5           2\n'
 	check_has "text: organisation with newline and CR" "$txt" \
 	    $'\n  @SUM(A1)\\x0astored forged.json x\\x0d        1           6           2\n'
-	check_has "text: DANE MX host with LRI" "$txt" \
-	    $'\n  mx\\u{2066}.output.example           1           2           1'
+	check_has "text: DANE MX host" "$txt" \
+	    $'\n  mx2.output.example                  1           2           1'
 
 	# --- summary as CSV --------------------------------------------------
 	csv=$(tl "" summary --format csv)
@@ -113,16 +115,16 @@ checks() {
 	csv=$(sed 's/\r$//' <<<"$csv")
 	check_clean "csv: no raw control" "$csv"
 	check_has "csv: total row" "$csv" '"output.example",total,,2,15,2,'
-	check_has "csv: domain starting with = defused" "$csv" $'\n"\'=cmd.example",total,,1,6,2,'
-	check_has "csv: outcome starting with - defused" "$csv" $'"\'=cmd.example",outcome,"\'-2+3",,,,2'
+	check_has "csv: another domain's total" "$csv" $'\n"cmd.example",total,,1,6,2,'
+	check_has "csv: outcome starting with - defused" "$csv" $'"cmd.example",outcome,"\'-2+3",,,,2'
 	check_has "csv: organisation starting with = defused, quotes doubled" "$csv" \
 	    $'"output.example",source,"\'=HYPERLINK(""http://x"")",1,10,0,'
 	check_has "csv: organisation starting with @ defused, newline and CR escaped" "$csv" \
-	    $'"\'=cmd.example",source,"\'@SUM(A1)\\x0astored forged.json x\\x0d",1,6,2,'
+	    $'"cmd.example",source,"\'@SUM(A1)\\x0astored forged.json x\\x0d",1,6,2,'
 	check_has "csv: quotes doubled, RLO and ESC escaped" "$csv" \
 	    '"output.example",source,"Evil ""Corp""\u{202E}moc.elgoog\x1b[2J",1,5,2,'
 	check_has "csv: outcome with a C1 CSI" "$csv" '"output.example",outcome,"\u{009B}31mred",,,,1'
-	check_has "csv: DANE MX host" "$csv" '"output.example",dane_mx,"mx\u{2066}.output.example",1,2,1,'
+	check_has "csv: DANE MX host" "$csv" '"output.example",dane_mx,"mx2.output.example",1,2,1,'
 
 	# --- summary as JSON: the strings as they are, JSON-escaped ---------------
 	json=$(tl "" summary --format json)

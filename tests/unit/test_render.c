@@ -316,6 +316,40 @@ test_json(void)
 	query_summary_free(&s);
 }
 
+/* test_conflicted - the count of reports with conflicting copies, in
+ * every format, and nothing when there are none */
+static void
+test_conflicted(void)
+{
+	struct summary		 s;
+	struct summary_domain	*d;
+	char			*text;
+
+	memset(&s, 0, sizeof s);
+	d = add_domain(&s, "c.example", 4, 40, 0);
+	d->conflicted = 3;
+	add_domain(&s, "d.example", 1, 1, 0);
+	text = render(&s, RENDER_TEXT);
+	has("conflicted: text", text, "\nc.example: 4 report(s)");
+	has("conflicted: text line", text, "  3 report(s) with conflicting "
+	    "copies (kept, not counted)\n");
+	t_ok("conflicted: text, only where there are any", strstr(text,
+	    "1 report(s) with conflicting") == NULL && strstr(strstr(text,
+	    "d.example"), "conflicting") == NULL, text);
+	free(text);
+	text = render(&s, RENDER_CSV);
+	has("conflicted: csv", text, "\r\n\"c.example\",conflicted,,3,,,\r\n");
+	t_ok("conflicted: csv, only where there are any",
+	    strstr(text, "\"d.example\",conflicted") == NULL, text);
+	free(text);
+	text = render(&s, RENDER_JSON);
+	has("conflicted: json", text, "\"conflicted_reports\":3}");
+	t_ok("conflicted: json, only where there are any", strstr(text,
+	    "\"conflicted_reports\":0") == NULL, text);
+	free(text);
+	query_summary_free(&s);
+}
+
 int
 main(void)
 {
@@ -323,5 +357,6 @@ main(void)
 	test_text();
 	test_csv();
 	test_json();
+	test_conflicted();
 	return t_done();
 }
