@@ -107,8 +107,11 @@ render_json(const struct summary *s, FILE *fp)
 	}
 	json_object_set_new(root, "domains", domains);
 	/* json_pack() returns NULL on invalid UTF-8, which the parser never
-	 * lets through; a NULL would show as a missing item, not a crash. */
-	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	 * lets through; a NULL would show as a missing item, not a crash.
+	 * ASCII only: C1 and bidi controls as \uXXXX escapes, the same
+	 * strings, but none that a terminal showing the JSON obeys. */
+	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_ENSURE_ASCII);
 	if (text != NULL) {
 		fputs(text, fp);
 		fputc('\n', fp);

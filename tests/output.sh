@@ -128,8 +128,9 @@ checks() {
 
 	# --- summary as JSON: the strings as they are, JSON-escaped ---------------
 	json=$(tl "" summary --format json)
-	check_has "json: organisation kept, ESC as \\u001B" "$json" \
-	    $'"organization":"Evil \\"Corp\\"\xe2\x80\xaemoc.elgoog\\u001B[2J"'
+	check_has "json: organisation kept, ESC and RLO as escapes" "$json" \
+	    '"organization":"Evil \"Corp\"\u202Emoc.elgoog\u001B[2J"'
+	check_clean "json: no raw control, C1 or bidi character" "$json"
 	check_has "json: newline and CR kept as JSON escapes" "$json" \
 	    '"organization":"@SUM(A1)\nstored forged.json x\r"'
 	check_has "json: figures" "$json" \
