@@ -27,7 +27,8 @@
  *	sessions and 1 failed broke every summary), and shown capped at the
  *	bigint maximum: the counts come from senders, and a few huge fakes
  *	must not break the summary.  A policy of no group (a policy-domain
- *	that is no host name) counts for no one.
+ *	that is no host name: domain NULL) counts for no one: the join of
+ *	"counted" drops it, since NULL equals nothing.
  *
  *	Reports decoded before migration 003 have no home domain (NULL)
  *	until "tlsrpt reparse": their groups count for their own domains.
@@ -77,8 +78,7 @@
 	"  OR (pol.kind = 1 AND t.sts >= t.tlsa)"			\
 	"  OR (pol.kind = 2 AND t.tlsa > t.sts)"			\
 	"), mine AS ("							\
-	" SELECT * FROM counted WHERE cdom IS NOT NULL"			\
-	"  AND " OURS("cdom")						\
+	" SELECT * FROM counted WHERE " OURS("cdom")			\
 	"  AND ($4::text IS NULL OR cdom = $4::text)"			\
 	"), dom AS ("							\
 	" SELECT cdom, count(DISTINCT report_id) AS reports,"		\

@@ -1138,6 +1138,178 @@ run_cap(const struct cap_case *c)
 }
 
 /*
+ * test_digest - report_digest: every field of the content changes it;
+ * the JSON's layout, member order and the gzip around it do not
+ */
+#define DIGEST_BASE(org, contact, rid, start, end, ptype, pdom, pstr, mx, \
+	    ok, bad, rt, sip, rmx, helo, rip, n, info, code) \
+	"{\"organization-name\":\"" org "\",\"date-range\":{" \
+	"\"start-datetime\":\"" start "\",\"end-datetime\":\"" end "\"}," \
+	"\"contact-info\":\"" contact "\",\"report-id\":\"" rid "\"," \
+	"\"policies\":[{\"policy\":{\"policy-type\":\"" ptype "\"," \
+	"\"policy-domain\":\"" pdom "\",\"policy-string\":[\"" pstr "\"]," \
+	"\"mx-host\":[\"" mx "\"]},\"summary\":{" \
+	"\"total-successful-session-count\":" ok "," \
+	"\"total-failure-session-count\":" bad "},\"failure-details\":[{" \
+	"\"result-type\":\"" rt "\",\"sending-mta-ip\":\"" sip "\"," \
+	"\"receiving-mx-hostname\":\"" rmx "\",\"receiving-mx-helo\":\"" \
+	helo "\",\"receiving-ip\":\"" rip "\",\"failed-session-count\":" n \
+	",\"additional-information\":\"" info "\",\"failure-reason-code\":\"" \
+	code "\"}]}]}"
+/* D(...) - DIGEST_BASE with its arguments expanded first (so D(DB)
+ * works) */
+#define D(...)	DIGEST_BASE(__VA_ARGS__)
+#define DB	"O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z", \
+	"sts", "a.example", "mode: enforce", "mx.a.example", "1", "2", \
+	"certificate-expired", "192.0.2.1", "mx.a.example", "helo", \
+	"192.0.2.2", "2", "info", "code"
+
+static const char *const digest_variants[] = {
+	D("O2", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c2@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r2", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "tlsa", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "b.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: testing", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.b.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "9", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "9",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "tlsa-invalid", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.9", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.b.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo2",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.9", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "3", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info2", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code2"),
+};
+
+/* digest_of - report_digest of json, or all zero when it does not parse */
+static void
+digest_of(const char *json, size_t len, unsigned char *md)
+{
+	struct report	*r;
+	char		 err[ERRLEN];
+
+	memset(md, 0, REPORT_DIGEST_LEN);
+	if (report_parse_json(json, len, MAX_VALUES, &r, err,
+	    sizeof(err)) != REPORT_OK) {
+		t_ok("digest fixture parses", 0, err);
+		return;
+	}
+	report_digest(r, md);
+	report_free(r);
+}
+
+static void
+test_digest(void)
+{
+	static const char base[] = D(DB);
+	/* the same content: blanks, member order, a report-id key later */
+	static const char layout[] = "{ \"contact-info\" : \"c@x\", "
+	    "\"organization-name\":\"O\",\"report-id\":\"r\",\"date-range\":{"
+	    "\"end-datetime\":\"2024-01-01T23:59:59Z\",\"start-datetime\":"
+	    "\"2024-01-01T00:00:00Z\"},\"policies\":[{\"summary\":{"
+	    "\"total-failure-session-count\":2,"
+	    "\"total-successful-session-count\":1},\"policy\":{"
+	    "\"policy-type\":\"sts\",\"policy-domain\":\"A.EXAMPLE.\","
+	    "\"policy-string\":[\"mode: enforce\"],\"mx-host\":["
+	    "\"mx.a.example\"]},\"failure-details\":[{\"failed-session-count\""
+	    ":2,\"result-type\":\"certificate-expired\",\"sending-mta-ip\":"
+	    "\"192.0.2.1\",\"receiving-mx-hostname\":\"mx.a.example\","
+	    "\"receiving-mx-helo\":\"helo\",\"receiving-ip\":\"192.0.2.2\","
+	    "\"additional-information\":\"info\",\"failure-reason-code\":"
+	    "\"code\"}]}]}";
+	unsigned char	 md0[REPORT_DIGEST_LEN], md[REPORT_DIGEST_LEN];
+	struct buf	 gz = BUF_INIT;
+	struct report	*r;
+	char		 err[ERRLEN], name[64];
+	size_t		 i;
+
+	digest_of(base, strlen(base), md0);
+	for (i = 0; i < sizeof(digest_variants) / sizeof(digest_variants[0]);
+	    i++) {
+		snprintf(name, sizeof(name), "digest: variant %zu differs",
+		    i + 1);
+		digest_of(digest_variants[i], strlen(digest_variants[i]), md);
+		t_ok(name, memcmp(md, md0, sizeof(md)) != 0, NULL);
+	}
+	digest_of(layout, strlen(layout), md);
+	t_ok("digest: layout and order do not count",
+	    memcmp(md, md0, sizeof(md)) == 0, NULL);
+	/* two gzip members (a flag): the same content */
+	gz_member(&gz, base, 40, NULL);
+	gz_member(&gz, base + 40, strlen(base) - 40, NULL);
+	if (t_int("digest: gzip", report_decode(gz.data, gz.len, &lim, &r,
+	    err, sizeof(err)), REPORT_OK)) {
+		report_digest(r, md);
+		t_ok("digest: compression does not count",
+		    memcmp(md, md0, sizeof(md)) == 0, NULL);
+		report_free(r);
+	}
+	buf_free(&gz);
+}
+
+/*
  * 3. report_decode: sniffing and gzip.
  */
 
@@ -1572,6 +1744,7 @@ main(void)
 		run_decode(&decode_cases[i]);
 	test_bomb();
 	test_values();
+	test_digest();
 	for (i = 0; i < sizeof(cap_cases) / sizeof(cap_cases[0]); i++)
 		run_cap(&cap_cases[i]);
 	for (i = 0; i < sizeof(domain_cases) / sizeof(domain_cases[0]); i++)
