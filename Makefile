@@ -44,9 +44,9 @@ SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/ingest_file.c ingest/serve.c ingest/listen.c \
 	   ingest/http.c ingest/ratelimit.c ingest/committer.c \
 	   ingest/dkim_gate.c
-SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/conflict.c \
-	   store/migrate.c store/reparse.c store/quarantine.c store/query.c \
-	   store/store_cmd.c
+SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/proven.c \
+	   store/conflict.c store/migrate.c store/reparse.c store/quarantine.c \
+	   store/query.c store/store_cmd.c
 SRC_REN	 = render/summary.c
 SRCS	 = $(SRC_LIB) $(SRC_ING) $(SRC_STO) $(SRC_REN)
 OBJS	 = $(SRCS:%.c=$(B)/%.o) $(B)/migrations.o

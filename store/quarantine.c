@@ -5,7 +5,7 @@
  *	#include "store.h"
  *
  *	int store_quarantine(s, transport, source, reason, raw, rawlen,
- *	    max_bytes, &temp, err, errlen)
+ *	    mail, max_bytes, &temp, err, errlen)
  *	int store_quarantine_delete(s, ids, n, err, errlen)
  *
  * DESCRIPTION
@@ -26,8 +26,9 @@
 #include "util.h"
 
 #define INSERT_QUARANTINE						\
-	"INSERT INTO quarantine (transport, source, reason, raw, raw_sha256) "\
-	"VALUES ($1, $2, $3, $4, $5) ON CONFLICT (raw_sha256) DO NOTHING"
+	"INSERT INTO quarantine (transport, source, reason, raw, raw_sha256, "\
+	"dkim, message_id, mail_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "\
+	"ON CONFLICT (raw_sha256) DO NOTHING"
 
 /* Drop the oldest bodies until the rest fit $1 bytes; the newest stays
  * whatever its size, so the body just received is never lost at once. */
@@ -71,12 +72,13 @@ trim(struct store *s, size_t max_bytes, char *err, size_t errlen)
 int
 store_quarantine(struct store *s, const char *transport, const char *source,
     const char *reason, const unsigned char *raw, size_t rawlen,
-    size_t max_bytes, int *temp, char *err, size_t errlen)
+    const struct store_mail *mail, size_t max_bytes, int *temp, char *err,
+    size_t errlen)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen = 0;
-	const char	*param[5];
-	int		 len[5] = { 0, 0, 0, 0, 0 }, fmt[5] = { 0, 0, 0, 1, 1 };
+	const char	*param[8];
+	int		 len[8] = { 0 }, fmt[8] = { 0, 0, 0, 1, 1, 0, 0, 0 };
 
 	*temp = 0;
 	if (rawlen > INT32_MAX)
@@ -88,10 +90,13 @@ store_quarantine(struct store *s, const char *transport, const char *source,
 	param[2] = reason ? reason : "";
 	param[3] = raw ? (const char *)raw : "";
 	param[4] = (const char *)md;
+	param[5] = mail ? mail->dkim : NULL;
+	param[6] = mail ? mail->message_id : NULL;
+	param[7] = mail ? mail->mail_from : NULL;
 	len[3] = (int)rawlen;
 	len[4] = (int)mdlen;
 	if (exec_cmd(s, "BEGIN", "begin", err, errlen) == 0 &&
-	    query(s, INSERT_QUARANTINE, 5, param, len, fmt, "quarantine",
+	    query(s, INSERT_QUARANTINE, 8, param, len, fmt, "quarantine",
 	    err, errlen) == 0 &&
 	    trim(s, max_bytes, err, errlen) == 0 &&
 	    exec_cmd(s, "COMMIT", "commit", err, errlen) == 0)
