@@ -155,23 +155,14 @@ answer_verdict(struct MHD_Connection *c, const struct request *rq)
 	}
 }
 
-/* client_ip - the peer address as text */
-static void
-client_ip(struct MHD_Connection *c, char *buf, size_t len)
+/* client_addr - the peer's address, or NULL */
+static const struct sockaddr *
+client_addr(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo	*ci;
-	const struct sockaddr		*sa;
 
-	snprintf(buf, len, "-");
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || (sa = ci->client_addr) == NULL)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr, buf, (socklen_t)len);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr, buf, (socklen_t)len);
+	return ci != NULL ? ci->client_addr : NULL;
 }
 
 /* finish - the whole body is here: answer at once, or decode and queue
@@ -265,7 +256,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (rq == NULL) {
 		memset(&tmp, 0, sizeof tmp);
 		clock_gettime(CLOCK_MONOTONIC, &tmp.t0);
-		client_ip(c, tmp.client, sizeof tmp.client);
+		listen_addrtext(client_addr(c), tmp.client,
+		    sizeof tmp.client);
 		if (!path_ok(s->conf, url))
 			return answer(c, &tmp, MHD_HTTP_NOT_FOUND, "not-found",
 			    "not found");
@@ -275,7 +267,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 			return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "only POST", MHD_HTTP_HEADER_ALLOW, "POST");
 		}
-		if (!ratelimit_take(s->rate, tmp.client))
+		if (!ratelimit_take(s->rate, client_addr(c), mono_now()))
 			return answer(c, &tmp, MHD_HTTP_TOO_MANY_REQUESTS,
 			    "rate-limited", "too many requests");
 		if ((big = too_large_now(s->conf, c)) == 1)

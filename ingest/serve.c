@@ -179,7 +179,7 @@ cmd_serve(struct conf *conf, int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	s.rate = ratelimit_new(conf->rate_limit_per_minute);
+	s.rate = ratelimit_new(conf->rate_limit_per_minute, RATELIMIT_SLOTS);
 	s.committer = committer_start(conf);
 	for (i = 0; i < s.nls && rc == 0; i++)
 		if (http_start(&s, &s.ls[i], err, sizeof err) == -1) {

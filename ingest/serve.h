@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "buf.h"
@@ -65,9 +66,23 @@ struct request {
 	struct request		*next;		/* the committer's queue */
 };
 
+/* A client address as a key of what is counted per client: the family
+ * (4 or 6), a prefix length, the address cut to it (listen.c). */
+struct addrkey {
+	unsigned char	 b[18];
+};
+
 /* listen.c */
 int	listen_bind(struct listener *, char *err, size_t errlen);
 char	*read_pem(const char *path, char *err, size_t errlen);
+/* listen_addrkey - sa's key, cut to v4bits (IPv4, and IPv4-mapped IPv6)
+ * or v6bits; 0, or -1 for another family (k is then zeroed) */
+int	listen_addrkey(const struct sockaddr *sa, unsigned v4bits,
+	    unsigned v6bits, struct addrkey *k);
+/* listen_addrhash - a seeded hash of a key */
+uint32_t listen_addrhash(const struct addrkey *, uint32_t seed);
+/* listen_addrtext - sa as text into buf, "-" when there is none */
+void	listen_addrtext(const struct sockaddr *sa, char *buf, size_t len);
 
 /* http.c: start the daemon of one bound listener */
 int	http_start(struct server *, struct listener *, char *err,
@@ -75,9 +90,18 @@ int	http_start(struct server *, struct listener *, char *err,
 /* http_connections - requests in flight over all daemons */
 unsigned http_connections(struct server *);
 
-/* ratelimit.c: NULL when per_minute is 0 (no limit) */
-struct ratelimit *ratelimit_new(size_t per_minute);
-int	ratelimit_take(struct ratelimit *, const char *ip);
+/*
+ * ratelimit.c: per_minute requests per client (IPv4 address, IPv6 /64),
+ * in a table of at most slots buckets (RATELIMIT_SLOTS for serve).
+ * ratelimit_new returns NULL when per_minute is 0 (no limit); take
+ * returns 1 when the request may go on (or rl is NULL), 0 when the
+ * client is over its limit; now is mono_now() (a parameter for the
+ * tests).  free accepts NULL and returns NULL.
+ */
+#define RATELIMIT_SLOTS	4096
+struct ratelimit *ratelimit_new(size_t per_minute, size_t slots);
+int	ratelimit_take(struct ratelimit *, const struct sockaddr *,
+	    double now);
 struct ratelimit *ratelimit_free(struct ratelimit *);
 
 /*

@@ -198,6 +198,16 @@ start_server rl 'rate_limit_per_minute = 3\n'
 codes=""; for i in 1 2 3 4; do codes="$codes $(post $f1 -o /dev/null)"; done
 check "rate limit 3/min: fourth request 429" "$codes" " 200 200 200 429"
 kill -TERM "$SPID"; wait "$SPID"
+# Two addresses that shared a slot of the old hashed table (FNV-1a of the
+# text, 4,096 slots) reset each other's bucket when they alternated; each
+# must be limited on its own.
+start_server rl2 'rate_limit_per_minute = 5\n'
+codes=""
+for i in 1 2 3 4 5 6 7; do for a in 127.0.1.10 127.0.2.149; do
+	codes="$codes $a:$(post $f1 --interface $a -o /dev/null)"; done; done
+check "rate limit 5/min, two colliding addresses alternating: each limited" \
+    "$(tally $codes)" " 5 127.0.1.10:200; 2 127.0.1.10:429; 5 127.0.2.149:200; 2 127.0.2.149:429;"
+kill -TERM "$SPID"; wait "$SPID"
 
 # --- idle connections do not starve others ---------------------------------
 start_server idle 'max_connections = 64\nmax_connections_per_ip = 16\nthreads = 2\n'
