@@ -54,10 +54,13 @@ enum job_state {
 };
 
 /* What one request carries between the handler's calls (http.c), and
- * through the committer's queue. */
+ * through the committer's queue.  Made when its request line is in,
+ * freed when libmicrohttpd is done with it (http.c). */
 struct request {
 	struct buf		 body;
+	int			 started;	/* the handler has seen it */
 	int			 too_large;
+	const char		*verdict;	/* for the log line; static */
 	char			 client[INET6_ADDRSTRLEN];
 	struct timespec		 t0;
 	struct intake_item	 item;		/* body, client; the verdict */

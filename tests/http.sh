@@ -131,6 +131,40 @@ check "body over max_body_bytes (chunked): 413" "$(post "$T/big.bin" -H 'Transfe
 head -c 4000000 /dev/zero | gzip -c >"$T/bomb.gz"
 check "inflates past max_report_bytes: 413" "$(post "$T/bomb.gz")" 413
 check "headers over max_header_bytes: 431" "$(post $f1 -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)")" 431
+# libmicrohttpd answers 431 by itself, before our handler sees the request
+check_has "431: it has its log line too" "$(cat "$T/main.log")" 'client=127.0.0.1 status=431 org="-" report-id="-" verdict=protocol'
+
+# --- strictness: a body framed two ways is refused (RFC 9112 §6.3) --------
+# raw HEAD BODY_FILE - send HEAD (\r\n-terminated lines, printf escapes) and
+# the bytes of BODY_FILE over TLS; print the answer's status line
+raw() {
+	{ printf "$1"; cat "$2"; } | timeout 10 openssl s_client -quiet \
+	    -connect "127.0.0.1:$PORT" -servername localhost 2>/dev/null |
+	    head -n 1 | tr -d '\r'
+}
+H='POST /tlsrpt HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/tlsrpt+json\r\n'
+n1=$(wc -c <$f1)
+check "two different Content-Length: 400" \
+    "$(raw "${H}Content-Length: $n1\r\nContent-Length: $((n1 - 1))\r\n\r\n" $f1)" "HTTP/1.1 400 Bad Request"
+check "two equal Content-Length: taken (200 duplicate)" \
+    "$(raw "${H}Content-Length: $n1\r\nContent-Length: $n1\r\nConnection: close\r\n\r\n" $f1)" "HTTP/1.1 200 OK"
+{ printf '%x\r\n' "$n1"; cat $f1; printf '\r\n0\r\n\r\n'; } >"$T/chunked.body"
+check "chunked: taken (200 duplicate)" \
+    "$(raw "${H}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" "$T/chunked.body")" "HTTP/1.1 200 OK"
+check "Content-Length and Transfer-Encoding: chunked: 400" \
+    "$(raw "${H}Content-Length: $n1\r\nTransfer-Encoding: chunked\r\n\r\n" "$T/chunked.body")" "HTTP/1.1 400 Bad Request"
+check "Transfer-Encoding: gzip, chunked: 400" \
+    "$(raw "${H}Transfer-Encoding: gzip, chunked\r\n\r\n" "$T/chunked.body")" "HTTP/1.1 400 Bad Request"
+check "whitespace before a header's colon: 400" \
+    "$(raw "${H}Content-Length : $n1\r\n\r\n" $f1)" "HTTP/1.1 400 Bad Request"
+check_has "ambiguous framing: logged" "$(cat "$T/main.log")" 'status=400 org="-" report-id="-" verdict=framing'
+
+# --- TLS: tls_priorities, AEAD only by default ----------------------------
+tls() { timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost "$@" </dev/null >/dev/null 2>&1 && echo ok || echo refused; }
+check "TLS 1.2 CBC-SHA1 suite (ECDHE-ECDSA-AES128-SHA): refused" "$(tls -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA)" refused
+check "TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256: taken" "$(tls -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256)" ok
+check "TLS 1.1: refused" "$(tls -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0')" refused
+check "TLS, client defaults: taken" "$(tls)" ok
 check_has "log: one line per request" "$(cat "$T/main.log")" 'client=127.0.0.1 status=201 org="Google Inc." report-id="2026-03-01T00:00:00Z_example.com" verdict=stored'
 
 # --- concurrency ---------------------------------------------------------
