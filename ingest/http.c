@@ -147,6 +147,7 @@ answer(struct MHD_Connection *c, struct request *rq, unsigned status,
 		hname = hvalue = NULL;
 	}
 	rq->verdict = verdict;
+	connlimit_phase(rq->server->limits, c, CONN_REPLY);
 	return reply(c, status, text, hname, hvalue);
 }
 
@@ -209,6 +210,7 @@ finish(struct server *s, struct MHD_Connection *c, struct request *rq)
 		    "report body too large");
 	if (s->null_mode)
 		return answer(c, rq, MHD_HTTP_NO_CONTENT, "null", "");
+	connlimit_phase(s->limits, c, CONN_WORK);
 	rq->item.raw = rq->body.data;
 	rq->item.rawlen = rq->body.len;
 	rq->item.transport = "https";
@@ -344,6 +346,7 @@ headers_in(struct server *s, struct MHD_Connection *c, struct request *rq,
 	int		 big;
 
 	rq->started = 1;
+	connlimit_phase(s->limits, c, CONN_BODY);
 	if (!path_ok(s->conf, url))
 		return answer(c, rq, MHD_HTTP_NOT_FOUND, "not-found",
 		    "not found");
@@ -402,10 +405,12 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 static void *
 request_begin(void *cls, const char *uri, struct MHD_Connection *c)
 {
+	struct server	*s = cls;
 	struct request	*rq = xcalloc(1, sizeof *rq);
 
-	(void)cls;
 	(void)uri;
+	rq->server = s;
+	connlimit_phase(s->limits, c, CONN_HEAD);
 	clock_gettime(CLOCK_MONOTONIC, &rq->t0);
 	listen_addrtext(client_addr(c), rq->client, sizeof rq->client);
 	return rq;
@@ -445,14 +450,17 @@ static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct server	*s = cls;
 	struct request	*rq = *con_cls;
 	unsigned	 status = status_of(c);
+	const char	*fate;
 
-	(void)cls;
 	if (rq == NULL)
 		return;
-	log_request(rq, status, rq->verdict ? rq->verdict :
-	    ended(status, toe));
+	if ((fate = connlimit_fate(s->limits, c)) == NULL)
+		fate = ended(status, toe);
+	log_request(rq, status, rq->verdict ? rq->verdict : fate);
+	connlimit_phase(s->limits, c, CONN_IDLE);
 	intake_item_clear(&rq->item);
 	buf_free(&rq->body);
 	free(rq);
@@ -491,12 +499,14 @@ http_start(struct server *s, struct listener *l, char *err, size_t errlen)
 	if (l->tls)
 		flags |= MHD_USE_TLS;
 	/* Varargs types must match exactly: unsigned int, size_t, ... */
-	l->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handler, s,
+	l->limits = s->limits;
+	/* the connection limits are connlimit.c's (accept policy and
+	 * notifications); MHD's own limit only bounds what it shut down */
+	l->daemon = MHD_start_daemon(flags, 0, connlimit_accept, l, handler, s,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)l->fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)nthreads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)c->max_connections_per_ip,
+	    MHD_OPTION_CONNECTION_LIMIT, connlimit_mhd_limit(c),
+	    MHD_OPTION_NOTIFY_CONNECTION, connlimit_notify, (void *)l,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout_seconds,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->max_header_bytes,
 	    MHD_OPTION_URI_LOG_CALLBACK, request_begin, (void *)s,

@@ -8,8 +8,9 @@
  * DESCRIPTION
  *	Start-up order (STYLE.md rule 7): read the certificate and key,
  *	create the spool, bind every socket (listen.c), then drop to "user"
- *	(the spool is handed to that user first), then start the committer
- *	(committer.c) and the daemons on the bound sockets (http.c).
+ *	(the spool is handed to that user first), then start the connection
+ *	limits and their watchdog (connlimit.c), the committer (committer.c)
+ *	and the daemons on the bound sockets (http.c).
  *
  *	The main thread waits for signals and, once a second, moves spooled
  *	reports into the database whenever entries wait and the database
@@ -180,6 +181,7 @@ cmd_serve(struct conf *conf, int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	s.rate = ratelimit_new(conf->rate_limit_per_minute, RATELIMIT_SLOTS);
+	s.limits = connlimit_start(conf);
 	s.committer = committer_start(conf);
 	for (i = 0; i < s.nls && rc == 0; i++)
 		if (http_start(&s, &s.ls[i], err, sizeof err) == -1) {
@@ -199,6 +201,7 @@ cmd_serve(struct conf *conf, int argc, char **argv)
 	for (i = 0; i < s.nls; i++)
 		if (s.ls[i].daemon != NULL)
 			MHD_stop_daemon(s.ls[i].daemon);
+	s.limits = connlimit_stop(s.limits);
 	s.rate = ratelimit_free(s.rate);
 	log_info("stopped");
 out:

@@ -6,14 +6,19 @@
  *	http.c		the libmicrohttpd side: daemons, the request handler,
  *			the verdict as an HTTP answer
  *	ratelimit.c	rate_limit_per_minute per client address
+ *	connlimit.c	connections per address, network and listener, and
+ *			their deadlines (slowloris)
  *	committer.c	the group-commit queue: requests into the intake
  */
 #ifndef TLSRPT_SERVE_H
 #define TLSRPT_SERVE_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -21,10 +26,11 @@
 #include "buf.h"
 #include "intake.h"
 
-struct MHD_Connection;
-struct MHD_Daemon;
+#include <microhttpd.h>
+
 struct committer;
 struct conf;
+struct connlimit;
 struct ratelimit;
 
 /* One listening socket and the daemon serving it. */
@@ -33,6 +39,8 @@ struct listener {
 	int			 fd;
 	int			 tls;
 	struct MHD_Daemon	*daemon;
+	struct connlimit	*limits;	/* the server's */
+	size_t			 nconns;	/* live; under limits' lock */
 };
 
 struct server {
@@ -43,6 +51,7 @@ struct server {
 	char			*key_pem;
 	int			 null_mode;	/* bench floor: 204, no work */
 	struct ratelimit	*rate;
+	struct connlimit	*limits;
 	struct committer	*committer;
 };
 
@@ -61,6 +70,7 @@ struct request {
 	int			 started;	/* the handler has seen it */
 	int			 too_large;
 	const char		*verdict;	/* for the log line; static */
+	struct server		*server;
 	char			 client[INET6_ADDRSTRLEN];
 	struct timespec		 t0;
 	struct intake_item	 item;		/* body, client; the verdict */
@@ -106,6 +116,35 @@ struct ratelimit *ratelimit_new(size_t per_minute, size_t slots);
 int	ratelimit_take(struct ratelimit *, const struct sockaddr *,
 	    double now);
 struct ratelimit *ratelimit_free(struct ratelimit *);
+
+/*
+ * connlimit.c: one per server, shared by its listeners.  start starts
+ * the watchdog thread; stop (after every daemon has stopped) joins it
+ * and frees everything.  accept and notify are libmicrohttpd's accept
+ * policy and connection notification callbacks, with the listener as
+ * their closure.  phase says what a connection is doing now, which sets
+ * its deadline; fate says why a connection was shut down ("deadline",
+ * "evicted", "refused"; static) or NULL.  mhd_limit is the
+ * MHD_OPTION_CONNECTION_LIMIT to give libmicrohttpd.
+ */
+enum conn_phase {
+	CONN_HEAD,	/* TLS handshake, request headers */
+	CONN_BODY,	/* the body */
+	CONN_WORK,	/* ours: decoding, the commit; no deadline */
+	CONN_REPLY,	/* the answer going out */
+	CONN_IDLE,	/* kept alive, waiting for the next request */
+	CONN_NPHASES
+};
+struct connlimit *connlimit_start(const struct conf *);
+enum MHD_Result connlimit_accept(void *listener, const struct sockaddr *,
+	    socklen_t);
+void	connlimit_notify(void *listener, struct MHD_Connection *,
+	    void **socket_context, enum MHD_ConnectionNotificationCode);
+void	connlimit_phase(struct connlimit *, struct MHD_Connection *,
+	    enum conn_phase);
+const char *connlimit_fate(struct connlimit *, struct MHD_Connection *);
+unsigned connlimit_mhd_limit(const struct conf *);
+struct connlimit *connlimit_stop(struct connlimit *);
 
 /*
  * committer.c: one thread that stores for every worker.  enqueue

@@ -5,7 +5,8 @@
 #
 # Makes a throwaway CA and server certificate (openssl), runs the server
 # on a free port of 127.0.0.1, and checks answers, rows, the spool while
-# PostgreSQL is stopped, concurrency and idle-connection limits.  Ends
+# PostgreSQL is stopped, concurrency, protocol strictness, TLS suites and
+# the rate limit (the connection limits and deadlines: attack.sh).  Ends
 # with "N passed, N failed".
 set -u
 BIN=$(realpath "$1") PGDIR=$2 P=$3
@@ -25,53 +26,20 @@ cleanup() {
 trap cleanup EXIT
 . tests/check.sh
 
-# --- a CA and a server certificate for localhost / 127.0.0.1 -------------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/ca.key" -out "$T/ca.pem" -days 2 -subj /CN=tlsrpt-test-ca \
-    2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/server.key" -out "$T/server.csr" -subj /CN=localhost 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n' >"$T/san.ext"
-openssl x509 -req -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
-    -CAcreateserial -days 2 -extfile "$T/san.ext" -out "$T/server.pem" 2>/dev/null
+. tests/serve.sh
+serve_certs
 
 pg_createdb "$PGDIR" "${P}_http" >/dev/null
 DB=$(pg_conninfo "$PGDIR" "${P}_http")
 sql() { psql -XAtq "$DB" -c "$1"; }
 "$BIN" --db "$DB" db migrate >/dev/null
 
-# start_server NAME EXTRA_CONF - run serve, set URL and SPID
-start_server() {
-	{ printf 'database = %s\ndomains = example.com, example.net, random.net, josh.scot\n' "$DB"
-	  printf 'domains = foo-bar.io, domain.de, krvtz.net, karlsen.fr, fastmaildmarc.com, server.com, xxxxxxxx.xx\n'
-	  printf 'domains = tlsrpt-test.example\n'
-	  printf 'listen = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\n' "$T/server.pem" "$T/server.key"
-	  printf 'spool_dir = %s/spool-%s\nreport_path = /tlsrpt\nreport_path = /v1/report\n' "$T" "$1"
-	  printf 'max_body_bytes = 64K\nmax_report_bytes = 1M\n'
-	  printf '%b' "$2"; } >"$T/$1.conf"
-	"$BIN" -c "$T/$1.conf" serve 2>"$T/$1.log" &
-	SPID=$!; pids+=("$SPID")
-	for _ in $(seq 100); do
-		PORT=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "$T/$1.log")
-		[ -n "$PORT" ] && break; sleep 0.1
-	done
-	URL=https://localhost:$PORT/tlsrpt
-}
-# post FILE [CURL_ARGS] - print the status code
-post() {
-	f=$1; shift
-	curl -s -o "$T/body" -w '%{http_code}\n' --cacert "$T/ca.pem" \
-	    --resolve "localhost:$PORT:127.0.0.1" -H 'Content-Type: application/tlsrpt+gzip' --data-binary @"$f" "$@" "${U:-$URL}"
-}
-
-start_server main "max_connections_per_ip = 200\nrate_limit_per_minute = 100000\nlisten_http = 127.0.0.1:0\n${V6:+listen = [::1]:0\n}"
+start_server main "max_connections_per_ip = 200\nmax_connections_per_network = 200\nrate_limit_per_minute = 100000\nlisten_http = 127.0.0.1:0\n${V6:+listen = [::1]:0\n}"
 check "serve: started and listening" "$([ -n "$PORT" ] && echo yes)" yes
 HPORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/main.log")
 P6=$(sed -n 's|.*listening on https://\[::1\]:\([0-9]*\).*|\1|p' "$T/main.log")
 
 # --- every real report over HTTPS ---------------------------------------
-# tally CODES... - "N code; ..." counts, for comparing sets of answers
-tally() { printf '%s\n' "$@" | sort | uniq -c | tr -s ' ' | tr '\n' ';'; }
 codes=()
 while IFS=$'\t' read -r file _ _ _ _ _ form _; do
 	case $form in json|gz) codes+=("$(post "$CORPUS/$file")") ;; esac
@@ -224,14 +192,14 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	check "user = nobody: running as nobody" "$(awk '/^Uid:/ {print $2, $3, $4, $5}' /proc/"$SPID"/status)" \
 	    "$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody)"
 	check "user = nobody: still answers (stored or spooled)" "$(post tests/fixtures/summary/r3-microsoft-tlsa-larger.json -o /dev/null)" 201
-	kill -TERM "$SPID"; wait "$SPID"
+	stop_server "user = nobody"
 fi
 
 # --- rate limit ----------------------------------------------------------
 start_server rl 'rate_limit_per_minute = 3\n'
 codes=""; for i in 1 2 3 4; do codes="$codes $(post $f1 -o /dev/null)"; done
 check "rate limit 3/min: fourth request 429" "$codes" " 200 200 200 429"
-kill -TERM "$SPID"; wait "$SPID"
+stop_server "rate limit"
 # Two addresses that shared a slot of the old hashed table (FNV-1a of the
 # text, 4,096 slots) reset each other's bucket when they alternated; each
 # must be limited on its own.
@@ -241,25 +209,14 @@ for i in 1 2 3 4 5 6 7; do for a in 127.0.1.10 127.0.2.149; do
 	codes="$codes $a:$(post $f1 --interface $a -o /dev/null)"; done; done
 check "rate limit 5/min, two colliding addresses alternating: each limited" \
     "$(tally $codes)" " 5 127.0.1.10:200; 2 127.0.1.10:429; 5 127.0.2.149:200; 2 127.0.2.149:429;"
-kill -TERM "$SPID"; wait "$SPID"
-
-# --- idle connections do not starve others ---------------------------------
-start_server idle 'max_connections = 64\nmax_connections_per_ip = 16\nthreads = 2\n'
-idle=()
-for i in $(seq 16); do exec {fd}<>/dev/tcp/127.0.0.1/"$PORT"; idle+=("$fd"); done
-code=$(post tests/fixtures/summary/r5-no-domain-from-report-id.json --interface 127.0.0.2 --max-time 20 -o /dev/null)
-check "16 idle connections from 127.0.0.1 (the per-IP limit): POST from 127.0.0.2 answered" "$code" 201
-check "over max_connections_per_ip from 127.0.0.1: refused" \
-    "$(c -o /dev/null -w '%{http_code}' --max-time 10 --data-binary @$f1 "$URL")" 000
-for fd in "${idle[@]}"; do exec {fd}>&-; done
-kill -TERM "$SPID"; wait "$SPID"
+stop_server "rate limit, colliding addresses"
 
 # --- tlsrpt spool replay: what the server does by itself, by hand ---------
 start_server sp ''
 pg_stop "$PGDIR"
 for i in 1 2; do sed "s/_example.com\"/_replay$i.example.com\"/" $f1 >"$T/replay$i.json"
 	check "spool replay: report $i spooled while the database is down" "$(post "$T/replay$i.json" -o /dev/null)" 201; done
-kill -TERM "$SPID"; wait "$SPID"
+stop_server "spool replay"
 pg_start "$PGDIR"
 check "spool replay: by hand" "$("$BIN" -c "$T/sp.conf" spool replay 2>/dev/null)" "2 spooled entries moved into the database, 0 left"
 check "spool replay: stored once each" "$(sql "SELECT count(*) FROM report WHERE report_id LIKE '%_replay_.example.com'")" 2
