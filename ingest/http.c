@@ -200,9 +200,6 @@ client_addr(struct MHD_Connection *c)
 static enum MHD_Result
 finish(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
-	struct intake	 in;
-	char		 err[ERRLEN];
-
 	if (rq->state == JOB_DONE)
 		return answer_verdict(c, rq);
 	if (rq->too_large)
@@ -221,17 +218,27 @@ finish(struct server *s, struct MHD_Connection *c, struct request *rq)
 		return answer(c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 		    "unsupported", "expected application/tlsrpt+gzip or "
 		    "application/tlsrpt+json");
-	if (committer_enqueue(s->committer, c, rq))
+	rq->conn = c;
+	if (committer_enqueue(s->committer, rq))
 		return MHD_YES;
-	/* Shutting down, the committer is gone: the spool takes it
-	 * (durable, so the 201 holds) rather than make the sender retry
-	 * or lose it. */
-	intake_open(&in, s->conf, "tlsrpt-serve", INTAKE_SPOOL |
-	    INTAKE_QUARANTINE | INTAKE_NO_DATABASE, NULL);
-	(void)intake_submit(&in, &rq->item, 1, err, sizeof err);
-	intake_close(&in);
+	/* shutting down: the committer spooled it in this thread */
 	return answer_verdict(c, rq);
 }
+
+/* suspend, resume - the committer's hold on a request's connection */
+static void
+suspend(struct request *rq)
+{
+	MHD_suspend_connection(rq->conn);
+}
+
+static void
+resume(struct request *rq)
+{
+	MHD_resume_connection(rq->conn);
+}
+
+const struct committer_ops http_committer_ops = { suspend, resume };
 
 /* path_ok - url is one of report_path */
 static int

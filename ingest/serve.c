@@ -182,7 +182,7 @@ cmd_serve(struct conf *conf, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	s.rate = ratelimit_new(conf->rate_limit_per_minute, RATELIMIT_SLOTS);
 	s.limits = connlimit_start(conf);
-	s.committer = committer_start(conf);
+	s.committer = committer_start(conf, &http_committer_ops);
 	for (i = 0; i < s.nls && rc == 0; i++)
 		if (http_start(&s, &s.ls[i], err, sizeof err) == -1) {
 			log_warnx("%s", err);
@@ -195,12 +195,14 @@ cmd_serve(struct conf *conf, int argc, char **argv)
 		rc = run(&s, &sigs);
 	}
 	/* Stop the committer first: it answers and resumes every request it
-	 * holds, and later ones are spooled by their handlers, so no
-	 * connection is suspended when the daemons stop (MHD requires it). */
-	s.committer = committer_stop(s.committer);
+	 * holds, and later ones are spooled by their own workers, so no
+	 * connection is suspended when the daemons stop (MHD requires it).
+	 * It is freed only once no worker can reach it. */
+	committer_stop(s.committer);
 	for (i = 0; i < s.nls; i++)
 		if (s.ls[i].daemon != NULL)
 			MHD_stop_daemon(s.ls[i].daemon);
+	s.committer = committer_free(s.committer);
 	s.limits = connlimit_stop(s.limits);
 	s.rate = ratelimit_free(s.rate);
 	log_info("stopped");

@@ -74,7 +74,7 @@ struct request {
 	char			 client[INET6_ADDRSTRLEN];
 	struct timespec		 t0;
 	struct intake_item	 item;		/* body, client; the verdict */
-	struct MHD_Connection	*conn;
+	struct MHD_Connection	*conn;		/* for the committer's ops */
 	enum job_state		 state;
 	struct request		*next;		/* the committer's queue */
 };
@@ -147,15 +147,30 @@ unsigned connlimit_mhd_limit(const struct conf *);
 struct connlimit *connlimit_stop(struct connlimit *);
 
 /*
- * committer.c: one thread that stores for every worker.  enqueue
- * suspends the request's connection and queues it; once its verdict is
- * in rq->item it is resumed (state JOB_DONE).  enqueue returns 0 when the
- * committer is stopping (the caller then answers itself).  stop answers
- * everything it holds, joins the thread and frees it.
+ * committer.c: one thread that stores for every worker.
+ *
+ * committer_start: ops says how to suspend a request's connection while
+ * it is queued and resume it once its verdict is in rq->item (state
+ * JOB_DONE); both are called with rq, whose conn the door has set.
+ * enqueue returns 1 when rq is queued (it is resumed later), 0 when the
+ * committer has stopped: rq then has its verdict already (spooled, or
+ * the body kept for the quarantine; TEMPFAIL only when the spool failed
+ * too) and the caller answers at once.  stop answers everything queued
+ * and joins the thread (enqueue still works: it spools); free, after
+ * the daemons stopped, stops if needed and frees; it accepts NULL and
+ * returns NULL.
  */
-struct committer *committer_start(const struct conf *);
-int	committer_enqueue(struct committer *, struct MHD_Connection *,
-	    struct request *);
-struct committer *committer_stop(struct committer *);
+struct committer_ops {
+	void	(*suspend)(struct request *);
+	void	(*resume)(struct request *);
+};
+struct committer *committer_start(const struct conf *,
+	    const struct committer_ops *);
+int	committer_enqueue(struct committer *, struct request *);
+void	committer_stop(struct committer *);
+struct committer *committer_free(struct committer *);
+
+/* http.c: suspend and resume a request's libmicrohttpd connection */
+extern const struct committer_ops http_committer_ops;
 
 #endif
