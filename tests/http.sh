@@ -90,6 +90,16 @@ check "GET: 405" "$(c -o /dev/null -w '%{http_code}' "$URL")" 405
 check_has "405 names POST" "$(c -D - -o /dev/null -X PUT "$URL")" "Allow: POST"
 check "other path: 404" "$(U=https://localhost:$PORT/other post $f1)" 404
 check "GET other path: 404" "$(c -o /dev/null -w '%{http_code}' "https://localhost:$PORT/")" 404
+# exactly max_body_bytes (64K): a valid report padded with blanks
+sed 's/_example.com"/_maxbody.example.com"/' $f1 | head -c -2 >"$T/exact.json"
+head -c $((65536 - 1 - $(wc -c <"$T/exact.json"))) /dev/zero | tr '\0' ' ' >>"$T/exact.json"
+printf '}' >>"$T/exact.json"
+check "body of exactly max_body_bytes: 65536 bytes" "$(wc -c <"$T/exact.json")" 65536
+check "body of exactly max_body_bytes (Content-Length): 201, not 413" "$(post "$T/exact.json")" 201
+check "body of exactly max_body_bytes (chunked): 200, not 413" "$(post "$T/exact.json" -H 'Transfer-Encoding: chunked')" 200
+printf ' ' >>"$T/exact.json"
+check "one byte more (Content-Length): 413" "$(post "$T/exact.json")" 413
+check "one byte more (chunked): 413" "$(post "$T/exact.json" -H 'Transfer-Encoding: chunked')" 413
 head -c 70000 /dev/urandom >"$T/big.bin"
 check "body over max_body_bytes (Content-Length): 413" "$(post "$T/big.bin")" 413
 check "body over max_body_bytes (Expect: 100-continue): 413 before the body" "$(post "$T/big.bin" -H 'Expect: 100-continue')" 413
