@@ -205,6 +205,9 @@ finish(struct server *s, struct MHD_Connection *c, struct request *rq)
 	if (rq->too_large)
 		return answer(c, rq, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
 		    "report body too large");
+	if (rq->busy)
+		return answer(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+		    "too many reports arriving at once, retry later");
 	if (s->null_mode)
 		return answer(c, rq, MHD_HTTP_NO_CONTENT, "null", "");
 	connlimit_phase(s->limits, c, CONN_WORK);
@@ -376,6 +379,51 @@ headers_in(struct server *s, struct MHD_Connection *c, struct request *rq,
 	return MHD_YES;
 }
 
+/* body_drop - free what rq holds of its body and give it back */
+static void
+body_drop(struct server *s, struct request *rq)
+{
+	buf_free(&rq->body);
+	atomic_fetch_sub(&s->inflight, rq->held);
+	rq->held = 0;
+}
+
+/* body_chunk - keep n more bytes of rq's body, within max_body_bytes
+ * and, over all requests, max_inflight_bytes.  What is counted is what
+ * the buffers hold (their capacity), taken when a buffer grows: many
+ * large bodies arriving at once cannot make the server hold more than
+ * max_inflight_bytes (past it, by at most one buffer's growth per worker
+ * thread, for as long as it takes to drop it).  A request over either
+ * limit drops its body, reads the rest without keeping it and is
+ * answered 413 or 503 at the end (see too_large_now for why not at
+ * once). */
+static void
+body_chunk(struct server *s, struct request *rq, const char *data, size_t n)
+{
+	size_t	 grow, cur;
+
+	if (rq->too_large || rq->busy)
+		return;
+	if (n > s->conf->max_body_bytes - rq->body.len) {
+		rq->too_large = 1;	/* chunked past the cap */
+		body_drop(s, rq);
+		return;
+	}
+	buf_append(&rq->body, data, n);
+	if ((grow = rq->body.cap - rq->held) == 0)
+		return;
+	cur = atomic_load(&s->inflight);
+	do {
+		if (grow > s->conf->max_inflight_bytes - cur) {
+			rq->busy = 1;
+			body_drop(s, rq);
+			return;
+		}
+	} while (!atomic_compare_exchange_weak(&s->inflight, &cur,
+	    cur + grow));
+	rq->held += grow;
+}
+
 /* handler - MHD access handler: headers, then body chunks, then the end */
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -391,13 +439,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (!rq->started)
 		return headers_in(s, c, rq, url, method);
 	if (*size > 0) {
-		if (!rq->too_large &&
-		    *size <= s->conf->max_body_bytes - rq->body.len)
-			buf_append(&rq->body, data, *size);
-		else {
-			rq->too_large = 1;	/* chunked past the cap */
-			buf_free(&rq->body);
-		}
+		body_chunk(s, rq, data, *size);
 		*size = 0;
 		return MHD_YES;
 	}
@@ -469,9 +511,10 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	log_request(rq, status, rq->verdict ? rq->verdict : fate);
 	connlimit_phase(s->limits, c, CONN_IDLE);
 	intake_item_clear(&rq->item);
-	buf_free(&rq->body);
+	body_drop(s, rq);
 	free(rq);
 	*con_cls = NULL;
+	atomic_fetch_add(&s->answered, 1);
 }
 
 /* mhd_log - route libmicrohttpd's messages to our log */

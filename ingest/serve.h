@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -50,6 +51,8 @@ struct server {
 	char			*cert_pem;	/* read before dropping privileges */
 	char			*key_pem;
 	int			 null_mode;	/* bench floor: 204, no work */
+	atomic_size_t		 inflight;	/* body buffers, all requests */
+	atomic_ulong		 answered;	/* requests done, ever */
 	struct ratelimit	*rate;
 	struct connlimit	*limits;
 	struct committer	*committer;
@@ -68,7 +71,9 @@ enum job_state {
 struct request {
 	struct buf		 body;
 	int			 started;	/* the handler has seen it */
-	int			 too_large;
+	int			 too_large;	/* over max_body_bytes: 413 */
+	int			 busy;		/* over max_inflight_bytes: 503 */
+	size_t			 held;		/* of server->inflight */
 	const char		*verdict;	/* for the log line; static */
 	struct server		*server;
 	char			 client[INET6_ADDRSTRLEN];

@@ -205,6 +205,27 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	stop_server "user = nobody"
 fi
 
+# --- max_inflight_bytes: bodies held at once, over all requests ----------
+# Two reports of 600,000 bytes arrive together: their buffers (grown by
+# doubling) would hold 2 MiB, over the 1 MiB allowed: one of them is
+# answered 503 with Retry-After, the other taken; once they are done, a
+# third is taken again.
+start_server busy 'max_body_bytes = 1M\nmax_report_bytes = 2M\nmax_inflight_bytes = 1M\n'
+for i in 1 2 3; do
+	sed "s/_example.com\"/_busy$i.example.com\"/" $f1 | head -c -2 >"$T/busy$i.json"
+	head -c $((600000 - 1 - $(wc -c <"$T/busy$i.json"))) /dev/zero | tr '\0' ' ' >>"$T/busy$i.json"
+	printf '}' >>"$T/busy$i.json"
+done
+bg=()
+for i in 1 2; do post "$T/busy$i.json" --limit-rate 300k -D "$T/busy$i.h" -o /dev/null >"$T/busy$i.code" & bg+=($!); done
+wait "${bg[@]}"
+check "two large bodies at once over max_inflight_bytes: one taken, one 503" \
+    "$(tally $(cat "$T"/busy[12].code))" " 1 201; 1 503;"
+check_has "the 503 says Retry-After" "$(cat "$T"/busy[12].h)" "Retry-After: 300"
+check "then a third, alone: taken" "$(post "$T/busy3.json" -o /dev/null)" 201
+stop_server "max_inflight_bytes"
+check_has "max_inflight_bytes: logged" "$(cat "$T/busy.log")" "status=503 org=\"-\" report-id=\"-\" verdict=busy"
+
 # --- rate limit ----------------------------------------------------------
 start_server rl 'rate_limit_per_minute = 3\n'
 codes=""; for i in 1 2 3 4; do codes="$codes $(post $f1 -o /dev/null)"; done
