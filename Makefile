@@ -35,14 +35,14 @@ DEB_PKGS = gcc make libc6-dev pkg-config libjansson-dev zlib1g-dev \
 
 B	?= build
 SRC_LIB	 = lib/xmalloc.c lib/buf.c lib/util.c lib/log.c lib/conf.c \
-	   lib/privdrop.c lib/report.c
+	   lib/privdrop.c lib/report.c lib/escape.c
 SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/report_time.c ingest/report_domain.c ingest/intake.c \
 	   ingest/spool.c ingest/replay.c ingest/reparse.c \
 	   ingest/ingest_file.c ingest/serve.c ingest/listen.c \
 	   ingest/http.c ingest/ratelimit.c ingest/connlimit.c \
 	   ingest/committer.c
-SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c \
+SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/conflict.c \
 	   store/migrate.c store/reparse.c store/quarantine.c store/query.c \
 	   store/store_cmd.c
 SRC_REN	 = render/summary.c

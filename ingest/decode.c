@@ -5,8 +5,9 @@
  * SYNOPSIS
  *	#include "decode.h"
  *
- *	enum report_error report_decode(raw, rawlen, max_json, &r, err, errlen)
- *	enum report_error report_parse_json(json, len, &r, err, errlen)
+ *	enum report_error report_decode(raw, rawlen, &limits, &r, err, errlen)
+ *	enum report_error report_parse_json(json, len, max_values, &r, err,
+ *	    errlen)
  *
  * DESCRIPTION
  *	report_decode() sniffs the bytes (gzip magic or a JSON object, R10,
@@ -42,8 +43,42 @@
 #include "util.h"
 #include "xmalloc.h"
 
-/* R31: failure-reason-code is stored up to 4 KiB. */
-#define REPORT_MAX_REASON	4096
+/*
+ * Length caps, in bytes (README "What is accepted").  A key or a domain
+ * longer than its cap refuses the report, naming the field: the database
+ * indexes some of them (a 1 MB organization-name failed there as "index
+ * row requires 11504 bytes", after a round trip), and no real one comes
+ * near.  Free text is cut at its cap on a UTF-8 boundary and the report
+ * flagged (failure-reason-code: R31, its own flag).
+ */
+#define CAP_NAME	1024	/* organization-name, report-id */
+#define CAP_TIME	64	/* start-datetime, end-datetime */
+#define CAP_TYPE	64	/* policy-type, result-type */
+#define CAP_HOST	255	/* policy-domain, mx-host, receiving-mx-hostname */
+#define CAP_IP		64	/* sending-mta-ip, receiving-ip */
+#define CAP_CONTACT	1024	/* contact-info: cut */
+#define CAP_TEXT	4096	/* policy-string lines, receiving-mx-helo,
+				 * additional-information,
+				 * failure-reason-code: cut */
+
+/* How get_string() treats a string: required or not, its cap, and the
+ * flag that marks a cut (0: longer refuses the report). */
+struct field {
+	int		 required;
+	size_t		 cap;
+	uint32_t	 cut_flag;
+};
+
+static const struct field F_NAME = { 1, CAP_NAME, 0 };
+static const struct field F_TIME = { 1, CAP_TIME, 0 };
+static const struct field F_TYPE = { 1, CAP_TYPE, 0 };
+static const struct field F_HOST = { 0, CAP_HOST, 0 };
+static const struct field F_IP = { 0, CAP_IP, 0 };
+static const struct field F_CONTACT = { 0, CAP_CONTACT,
+    REPORT_F_TEXT_TRUNCATED };
+static const struct field F_TEXT = { 0, CAP_TEXT, REPORT_F_TEXT_TRUNCATED };
+static const struct field F_REASON = { 0, CAP_TEXT,
+    REPORT_F_REASON_TRUNCATED };
 
 /* R13: I-JSON integers must be exact in an IEEE-754 double. */
 #define REPORT_MAX_EXACT	9007199254740991LL	/* 2^53 - 1 */
@@ -103,6 +138,7 @@ in_list(const char *s, const char *const *list)
 
 struct ctx {
 	struct report	*r;
+	size_t		 max_values;	/* for JSON texts inside strings too */
 	char		*err;
 	size_t		 errlen;
 };
@@ -141,17 +177,39 @@ get_object(struct ctx *c, json_t *obj, const char *key, const char *where,
 	return 0;
 }
 
+/* fit - s (key's value) against f's cap: 0 when it fits or was cut,
+ * -1 naming the field when it is too long to keep */
+static int
+fit(struct ctx *c, char *s, const char *key, const char *where,
+    const struct field *f)
+{
+	size_t	 n;
+
+	if (s == NULL || (n = strlen(s)) <= f->cap)
+		return 0;
+	if (f->cut_flag == 0)
+		return seterr(c->err, c->errlen, "%s%s longer than %zu bytes",
+		    key, where, f->cap);
+	/* back up to a UTF-8 character boundary, so the stored text stays
+	 * valid UTF-8 (jansson checked the input) */
+	for (n = f->cap; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+		;
+	s[n] = '\0';
+	c->r->flags |= f->cut_flag;
+	return 0;
+}
+
 /* get_string - member that must be a string; JSON null counts as absent
- * unless required.  *out is a new copy or NULL. */
+ * unless required; held to f's cap.  *out is a new copy or NULL. */
 static int
 get_string(struct ctx *c, json_t *obj, const char *key, const char *where,
-    int required, char **out)
+    const struct field *f, char **out)
 {
 	json_t	*v = json_object_get(obj, key);
 
 	*out = NULL;
-	if (v == NULL || (json_is_null(v) && !required)) {
-		if (required)
+	if (v == NULL || (json_is_null(v) && !f->required)) {
+		if (f->required)
 			return seterr(c->err, c->errlen, "missing \"%s\"%s",
 			    key, where);
 		return 0;
@@ -160,7 +218,7 @@ get_string(struct ctx *c, json_t *obj, const char *key, const char *where,
 		return seterr(c->err, c->errlen, "\"%s\"%s is not a string",
 		    key, where);
 	*out = xstrdup(json_string_value(v));
-	return 0;
+	return fit(c, *out, key, where, f);
 }
 
 /* get_count - required member that must be a JSON integer >= 0 (R27) */
@@ -198,10 +256,10 @@ strv_push(char ***v, size_t *n, size_t *cap, char *s)
 }
 
 /* get_strings - optional member: array of strings, or one string (which
- * sets string_flag).  Appends copies to v and n. */
+ * sets string_flag); each held to f's cap.  Appends copies to v and n. */
 static int
 get_strings(struct ctx *c, json_t *obj, const char *key, const char *where,
-    uint32_t string_flag, char ***v, size_t *n)
+    uint32_t string_flag, const struct field *f, char ***v, size_t *n)
 {
 	json_t	*a = json_object_get(obj, key), *e;
 	size_t	 i, cap = 0;
@@ -211,7 +269,7 @@ get_strings(struct ctx *c, json_t *obj, const char *key, const char *where,
 	if (json_is_string(a)) {
 		c->r->flags |= string_flag;
 		strv_push(v, n, &cap, xstrdup(json_string_value(a)));
-		return 0;
+		return fit(c, (*v)[*n - 1], key, where, f);
 	}
 	if (!json_is_array(a))
 		return seterr(c->err, c->errlen, "\"%s\"%s is not an array of "
@@ -221,19 +279,24 @@ get_strings(struct ctx *c, json_t *obj, const char *key, const char *where,
 			return seterr(c->err, c->errlen, "\"%s\"%s is not an "
 			    "array of strings", key, where);
 		strv_push(v, n, &cap, xstrdup(json_string_value(e)));
+		if (fit(c, (*v)[*n - 1], key, where, f) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-/* nested_strings - decode s as a JSON array of strings, or NULL */
+/* nested_strings - decode s as a JSON array of strings, or NULL; the
+ * same value cap as the report's, since a string may hold a whole JSON
+ * text */
 static json_t *
-nested_strings(const char *s)
+nested_strings(const struct ctx *c, const char *s)
 {
 	json_t	*a, *e;
 	size_t	 k;
 	char	 junk[ERRLEN];
 
-	if ((a = report_json_load(s, strlen(s), junk, sizeof(junk))) == NULL)
+	if (report_json_load(s, strlen(s), c->max_values, &a, junk,
+	    sizeof(junk)) != REPORT_OK)
 		return NULL;
 	if (!json_is_array(a)) {
 		json_decref(a);
@@ -260,7 +323,7 @@ flatten_tlsa(struct ctx *c, struct report_policy *p)
 
 	for (i = 0; i < p->n_policy_string; i++) {
 		if (p->policy_string[i][0] == '[' &&
-		    (a = nested_strings(p->policy_string[i])) != NULL) {
+		    (a = nested_strings(c, p->policy_string[i])) != NULL) {
 			json_array_foreach(a, k, e)
 				strv_push(&v, &n, &cap,
 				    xstrdup(json_string_value(e)));
@@ -295,17 +358,19 @@ check_ip(struct ctx *c, const char *s)
  * wins; the alias alone is accepted and flagged (R26, R28) */
 static int
 get_alias(struct ctx *c, json_t *obj, const char *key, const char *alias,
-    const char *where, uint32_t flag, char **out)
+    const char *where, uint32_t flag, const struct field *f, char **out)
 {
 	char	*a;
 
-	if (get_string(c, obj, key, where, 0, out) < 0)
+	if (get_string(c, obj, key, where, f, out) < 0)
 		return -1;
 	if (json_object_get(obj, alias) == NULL)
 		return 0;
 	c->r->flags |= flag;
-	if (get_string(c, obj, alias, where, 0, &a) < 0)
+	if (get_string(c, obj, alias, where, f, &a) < 0) {
+		free(a);
 		return -1;
+	}
 	if (*out == NULL)
 		*out = a;
 	else
@@ -318,24 +383,23 @@ static int
 parse_failure(struct ctx *c, json_t *fd, struct report_failure *f,
     const char *where)
 {
-	char	*s;
-	size_t	 cut;
-
-	if (get_string(c, fd, "result-type", where, 1, &f->result_type) < 0 ||
+	if (get_string(c, fd, "result-type", where, &F_TYPE,
+	    &f->result_type) < 0 ||
 	    get_count(c, fd, "failed-session-count", where,
 	    &f->failed_session_count) < 0 ||
-	    get_string(c, fd, "sending-mta-ip", where, 0,
+	    get_string(c, fd, "sending-mta-ip", where, &F_IP,
 	    &f->sending_mta_ip) < 0 ||
 	    get_alias(c, fd, "receiving-mx-hostname", "receiving-mx-host-name",
-	    where, REPORT_F_MX_HOST_NAME_ALIAS,
+	    where, REPORT_F_MX_HOST_NAME_ALIAS, &F_HOST,
 	    &f->receiving_mx_hostname) < 0 ||
-	    get_string(c, fd, "receiving-mx-helo", where, 0,
+	    get_string(c, fd, "receiving-mx-helo", where, &F_TEXT,
 	    &f->receiving_mx_helo) < 0 ||
-	    get_string(c, fd, "receiving-ip", where, 0, &f->receiving_ip) < 0 ||
+	    get_string(c, fd, "receiving-ip", where, &F_IP,
+	    &f->receiving_ip) < 0 ||
 	    get_alias(c, fd, "additional-information", "additional-info-uri",
-	    where, REPORT_F_ADDITIONAL_INFO_URI,
+	    where, REPORT_F_ADDITIONAL_INFO_URI, &F_TEXT,
 	    &f->additional_information) < 0 ||
-	    get_string(c, fd, "failure-reason-code", where, 0,
+	    get_string(c, fd, "failure-reason-code", where, &F_REASON,
 	    &f->failure_reason_code) < 0)
 		return -1;
 	check_members(c, fd, failure_members);
@@ -345,21 +409,11 @@ parse_failure(struct ctx *c, json_t *fd, struct report_failure *f,
 		c->r->flags |= REPORT_F_UNKNOWN_RESULT_TYPE;
 	f->sending_ip_ok = check_ip(c, f->sending_mta_ip);
 	f->receiving_ip_ok = check_ip(c, f->receiving_ip);
-
-	/* R31: cut at 4 KiB, backing up to a UTF-8 character boundary so
-	 * the stored text stays valid UTF-8 (jansson checked the input). */
-	s = f->failure_reason_code;
-	if (s != NULL && strlen(s) > REPORT_MAX_REASON) {
-		cut = REPORT_MAX_REASON;
-		while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-			cut--;
-		s[cut] = '\0';
-		c->r->flags |= REPORT_F_REASON_TRUNCATED;
-	}
 	return 0;
 }
 
-/* parse_domain - R23: lower-case, strip the final dot, flag U-labels */
+/* parse_domain - R23: lower-case, strip the final dot, flag U-labels and
+ * anything that is no host name (kept as sent, counted for no one) */
 static void
 parse_domain(struct ctx *c, struct report_policy *p)
 {
@@ -379,6 +433,8 @@ parse_domain(struct ctx *c, struct report_policy *p)
 			c->r->flags |= REPORT_F_DOMAIN_NOT_ASCII;
 			break;
 		}
+	if (!domain_valid(p->policy_domain))
+		c->r->flags |= REPORT_F_DOMAIN_INVALID;
 }
 
 /* parse_policy - one element of "policies" (R15, R17, R20-R23, R27) */
@@ -397,14 +453,15 @@ parse_policy(struct ctx *c, json_t *e, struct report_policy *p, size_t idx)
 	check_members(c, e, entry_members);
 
 	if (get_object(c, e, "policy", where, &pol) < 0 ||
-	    get_string(c, pol, "policy-type", where, 1, &p->policy_type) < 0 ||
-	    get_string(c, pol, "policy-domain", where, 0,
+	    get_string(c, pol, "policy-type", where, &F_TYPE,
+	    &p->policy_type) < 0 ||
+	    get_string(c, pol, "policy-domain", where, &F_HOST,
 	    &p->policy_domain) < 0 ||
 	    get_strings(c, pol, "policy-string", where,
-	    REPORT_F_POLICY_STRING_STRING, &p->policy_string,
+	    REPORT_F_POLICY_STRING_STRING, &F_TEXT, &p->policy_string,
 	    &p->n_policy_string) < 0 ||
 	    get_strings(c, pol, "mx-host", where, REPORT_F_MX_HOST_STRING,
-	    &p->mx_host, &p->n_mx_host) < 0)
+	    &F_HOST, &p->mx_host, &p->n_mx_host) < 0)
 		return -1;
 	check_members(c, pol, policy_members);
 	if (!in_list(p->policy_type, report_policy_types))
@@ -465,9 +522,9 @@ parse_range(struct ctx *c, json_t *root)
 	int64_t		 len;
 
 	if (get_object(c, root, "date-range", "", &dr) < 0 ||
-	    get_string(c, dr, "start-datetime", " in date-range", 1,
+	    get_string(c, dr, "start-datetime", " in date-range", &F_TIME,
 	    &r->start_raw) < 0 ||
-	    get_string(c, dr, "end-datetime", " in date-range", 1,
+	    get_string(c, dr, "end-datetime", " in date-range", &F_TIME,
 	    &r->end_raw) < 0)
 		return -1;
 	check_members(c, dr, range_members);
@@ -511,7 +568,7 @@ parse_report(struct ctx *c, json_t *root)
 		    "object");
 	check_members(c, root, top_members);
 
-	if (get_string(c, root, "organization-name", "", 1,
+	if (get_string(c, root, "organization-name", "", &F_NAME,
 	    &r->organization_name) < 0)
 		return -1;
 	if (r->organization_name[0] == '\0')
@@ -525,11 +582,11 @@ parse_report(struct ctx *c, json_t *root)
 	contact = json_object_get(root, "contact-info");
 	if (contact == NULL || json_is_null(contact))
 		r->flags |= REPORT_F_CONTACT_NULL;
-	else if (get_string(c, root, "contact-info", "", 0,
+	else if (get_string(c, root, "contact-info", "", &F_CONTACT,
 	    &r->contact_info) < 0)
 		return -1;
 
-	if (get_string(c, root, "report-id", "", 1, &r->report_id) < 0)
+	if (get_string(c, root, "report-id", "", &F_NAME, &r->report_id) < 0)
 		return -1;
 	if (r->report_id[0] == '\0')
 		return seterr(c->err, c->errlen, "\"report-id\" is empty");
@@ -566,9 +623,10 @@ parse_report(struct ctx *c, json_t *root)
 
 /* report_parse_json - the JSON layer alone (json need not be terminated) */
 enum report_error
-report_parse_json(const char *json, size_t len, struct report **out,
-    char *err, size_t errlen)
+report_parse_json(const char *json, size_t len, size_t max_values,
+    struct report **out, char *err, size_t errlen)
 {
+	enum report_error rc;
 	struct ctx	 c;
 	json_t		*root;
 
@@ -579,10 +637,12 @@ report_parse_json(const char *json, size_t len, struct report **out,
 		json += 3;
 		len -= 3;
 	}
-	if ((root = report_json_load(json, len, err, errlen)) == NULL)
-		return REPORT_ERR_JSON;
+	if ((rc = report_json_load(json, len, max_values, &root, err,
+	    errlen)) != REPORT_OK)
+		return rc;
 
 	c.r = xcalloc(1, sizeof(*c.r));
+	c.max_values = max_values;
 	c.err = err;
 	c.errlen = errlen;
 	if (parse_report(&c, root) < 0) {
@@ -598,8 +658,9 @@ report_parse_json(const char *json, size_t len, struct report **out,
 
 /* report_decode - sniff, inflate and parse raw report bytes */
 enum report_error
-report_decode(const unsigned char *raw, size_t rawlen, size_t max_json,
-    struct report **out, char *err, size_t errlen)
+report_decode(const unsigned char *raw, size_t rawlen,
+    const struct report_limits *lim, struct report **out, char *err,
+    size_t errlen)
 {
 	enum report_error rc;
 	unsigned char	*json;
@@ -609,8 +670,8 @@ report_decode(const unsigned char *raw, size_t rawlen, size_t max_json,
 	*out = NULL;
 	/* R10/R39: the bytes decide, never the declared media type. */
 	if (gunzip_magic(raw, rawlen)) {
-		switch (gunzip(raw, rawlen, max_json, &json, &jlen, &gflags,
-		    err, errlen)) {
+		switch (gunzip(raw, rawlen, lim->max_json, &json, &jlen,
+		    &gflags, err, errlen)) {
 		case 0:
 			break;
 		case -2:
@@ -618,8 +679,8 @@ report_decode(const unsigned char *raw, size_t rawlen, size_t max_json,
 		default:
 			return REPORT_ERR_GZIP;
 		}
-		rc = report_parse_json((const char *)json, jlen, out, err,
-		    errlen);
+		rc = report_parse_json((const char *)json, jlen,
+		    lim->max_values, out, err, errlen);
 		free(json);
 		if (rc == REPORT_OK) {
 			if (gflags & GUNZIP_MULTI_MEMBER)
@@ -639,10 +700,11 @@ report_decode(const unsigned char *raw, size_t rawlen, size_t max_json,
 		seterr(err, errlen, "neither gzip nor JSON");
 		return REPORT_ERR_FORMAT;
 	}
-	if (rawlen > max_json) {
+	if (rawlen > lim->max_json) {
 		seterr(err, errlen, "report is larger than %zu bytes",
-		    max_json);
+		    lim->max_json);
 		return REPORT_ERR_TOO_BIG;
 	}
-	return report_parse_json((const char *)raw, rawlen, out, err, errlen);
+	return report_parse_json((const char *)raw, rawlen, lim->max_values,
+	    out, err, errlen);
 }

@@ -24,27 +24,36 @@ enum report_error {
 	REPORT_OK = 0,
 	REPORT_ERR_FORMAT,	/* neither gzip nor JSON (HTTP 415) */
 	REPORT_ERR_GZIP,	/* bad or truncated gzip (400) */
-	REPORT_ERR_TOO_BIG,	/* inflated size over the cap (413/400) */
+	REPORT_ERR_TOO_BIG,	/* inflated size or values over the cap (413) */
 	REPORT_ERR_JSON,	/* not valid JSON / UTF-8 / depth / duplicate key */
 	REPORT_ERR_SCHEMA,	/* valid JSON, but a required field is missing/wrong */
+};
+
+/* The decoder's bounds on hostile input (from the configuration). */
+struct report_limits {
+	size_t	 max_json;	/* inflated bytes: max_report_bytes (R38) */
+	size_t	 max_values;	/* JSON values: max_report_values, counted
+				 * before the parser builds anything */
 };
 
 /*
  * report_decode - sniff, inflate and parse raw report bytes
  *
- * raw/rawlen: the bytes as received (borrowed, not modified).  max_json:
- * the cap on the inflated JSON size (max_report_bytes).  On success returns
+ * raw/rawlen: the bytes as received (borrowed, not modified).  lim: the
+ * caps (borrowed).  Over either: REPORT_ERR_TOO_BIG.  On success returns
  * REPORT_OK and a new report in *out (free with report_free); domains are
  * assigned with no hint (report_assign_domains(r, NULL)).  On failure
  * returns a REPORT_ERR_* value, leaves *out NULL and writes one short human
  * sentence naming the field or layer into err.
  */
 enum report_error report_decode(const unsigned char *raw, size_t rawlen,
-	    size_t max_json, struct report **out, char *err, size_t errlen);
+	    const struct report_limits *lim, struct report **out, char *err,
+	    size_t errlen);
 
-/* report_parse_json - the JSON layer alone (json need not be NUL-terminated) */
+/* report_parse_json - the JSON layer alone (json need not be
+ * NUL-terminated), at most max_values values */
 enum report_error report_parse_json(const char *json, size_t len,
-	    struct report **out, char *err, size_t errlen);
+	    size_t max_values, struct report **out, char *err, size_t errlen);
 
 /*
  * report_assign_domains - (re)compute the home domain, every policy's

@@ -15,17 +15,21 @@
 
 #include <jansson.h>
 
+#include "decode.h"
+
 /* Deepest [ / { nesting we accept (report_json.c). */
 #define REPORT_MAX_DEPTH	32
 
 /*
  * report_json_load - json_loadb with our rules (R13): no duplicate member
- * names, no \u0000, at most REPORT_MAX_DEPTH levels, an object or array
- * at the top.  Returns a new reference (json_decref), or NULL with one
+ * names, no \u0000, at most REPORT_MAX_DEPTH levels, at most max_values
+ * values (counted before jansson builds anything), an object or array at
+ * the top.  REPORT_OK with a new reference in *out (json_decref), or
+ * REPORT_ERR_TOO_BIG (too many values) / REPORT_ERR_JSON with one
  * sentence in err.  Out of memory is fatal (STYLE rule 3).
  */
-json_t	*report_json_load(const char *p, size_t len, char *err,
-	    size_t errlen);
+enum report_error report_json_load(const char *p, size_t len,
+	    size_t max_values, json_t **out, char *err, size_t errlen);
 
 /*
  * report_parse_time - one RFC 3339 date-time, leniently (R19).  *t gets

@@ -27,8 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cmd.h"
 #include "conf.h"
+#include "escape.h"
 #include "intake.h"
 #include "log.h"
 #include "report.h"
@@ -36,9 +38,30 @@
 #include "util.h"
 #include "xmalloc.h"
 
-/* print_batch - one line per input, in order; 1 when any was rejected */
+/* print_line - "VERDICT FILE TEXT" on stdout.  The file name and the
+ * text (a report-id, a home domain, a reason quoting the input) go
+ * through escape_text: a file name may hold any byte, a newline or an ESC
+ * among them, and would otherwise forge lines of this output or drive the
+ * terminal. */
+static void
+print_line(const char *verdict, const char *file, const char *prefix,
+    const char *text)
+{
+	struct buf	 b = BUF_INIT;
+
+	buf_printf(&b, "%s ", verdict);
+	escape_text(&b, file != NULL ? file : "-");
+	buf_printf(&b, " %s", prefix);
+	escape_text(&b, text != NULL ? text : "-");
+	buf_putc(&b, '\n');
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
+}
+
+/* print_batch - one line per input of files[0..n), in order; 1 when any
+ * was rejected */
 static int
-print_batch(const struct intake_item *items, size_t n)
+print_batch(const struct intake_item *items, char *const *files, size_t n)
 {
 	const struct intake_item *it;
 	size_t	 i;
@@ -49,17 +72,23 @@ print_batch(const struct intake_item *items, size_t n)
 		switch (it->verdict) {
 		case INTAKE_STORED:
 		case INTAKE_DUPLICATE:
-			printf("%s %s %s\n", intake_verdict_name(it->verdict),
-			    it->source, it->report->report_id);
+			print_line(intake_verdict_name(it->verdict), files[i],
+			    "", it->report->report_id);
 			break;
 		case INTAKE_FOREIGN:
-			printf("foreign %s %s\n", it->source,
+			print_line("foreign", files[i], "",
 			    it->report->home_domain);
 			break;
+		case INTAKE_CONFLICT:
+			/* a copy of a stored report that differs: kept
+			 * beside it, never counted */
+			print_line("conflict", files[i], it->kept ==
+			    INTAKE_KEPT_CONFLICT ? "" : "not kept, too many: ",
+			    it->report->report_id);
+			break;
 		default:
-			printf("rejected %s %s%s\n", it->source,
-			    it->refused ? "the database refused it: " : "",
-			    it->reason);
+			print_line("rejected", files[i], it->refused ?
+			    "the database refused it: " : "", it->reason);
 			rejected = 1;
 			break;
 		}
@@ -87,6 +116,9 @@ print_batch(const struct intake_item *items, size_t n)
 struct batch {
 	struct intake_item *items;
 	unsigned char	**raw;		/* owned: items[i].raw */
+	char		**files;	/* borrowed: the names as given */
+	char		**label;	/* owned: items[i].source when a name is
+					 * not UTF-8 (escaped), else NULL */
 	size_t		 n;
 	size_t		 seq;		/* 0, 1, 2, ... in input order */
 };
@@ -118,9 +150,16 @@ read_one(const struct conf *conf, const char *name, struct batch *b,
     size_t i)
 {
 	struct intake_item	*it = &b->items[i];
+	struct buf		 esc = BUF_INIT;
 
 	it->transport = "file";
 	it->source = name;
+	/* The name is stored as the report's source, in a text column: a
+	 * name that is not UTF-8 goes there escaped. */
+	if (!escape_utf8_valid(name)) {
+		escape_text(&esc, name);
+		it->source = b->label[i] = (char *)buf_steal(&esc, NULL);
+	}
 	if (read_file(name, conf->max_body_bytes, &b->raw[i], &it->rawlen,
 	    it->reason, sizeof it->reason) != 0) {
 		it->verdict = INTAKE_REJECTED;
@@ -139,9 +178,11 @@ free_batch(struct batch *b)
 	for (i = 0; i < b->n; i++) {
 		intake_item_clear(&b->items[i]);
 		free(b->raw[i]);
+		free(b->label[i]);
 	}
 	free(b->items);
 	free(b->raw);
+	free(b->label);
 }
 
 /* reader - the decoding thread */
@@ -157,6 +198,8 @@ reader(void *arg)
 		    p->nfiles - i : p->conf->batch_reports;
 		b.items = xcalloc(b.n, sizeof *b.items);
 		b.raw = xcalloc(b.n, sizeof *b.raw);
+		b.label = xcalloc(b.n, sizeof *b.label);
+		b.files = p->files + i;
 		b.seq = seq++;
 		for (k = 0; k < b.n; k++)
 			read_one(p->conf, p->files[i + k], &b, k);
@@ -208,7 +251,7 @@ storer(void *arg)
 	struct storer		*sr = arg;
 	struct pipeline		*p = sr->p;
 	struct batch		 b;
-	char			 err[ERRLEN];
+	char			 err[ERRLEN], name[256];
 	int			 ok, cancel;
 
 	while (next_batch(p, &b)) {
@@ -219,15 +262,16 @@ storer(void *arg)
 		    sizeof err) == 0;
 		pthread_mutex_lock(&p->lock);
 		if (!ok && !p->cancel && !cancel) {
-			log_warnx("database failed, the inputs from %s on "
-			    "are not stored: %s", b.items[0].source, err);
+			text_printable(name, sizeof name, b.files[0]);
+			log_warnx("database failed, the inputs from \"%s\" on "
+			    "are not stored: %s", name, err);
 			snprintf(p->err, sizeof p->err, "%s", err);
 			p->cancel = 1;
 			pthread_cond_broadcast(&p->cond);
 		}
 		while (p->printed != b.seq)
 			pthread_cond_wait(&p->cond, &p->lock);
-		if (ok && print_batch(b.items, b.n))
+		if (ok && print_batch(b.items, b.files, b.n))
 			p->rejected = 1;
 		p->printed++;
 		pthread_cond_broadcast(&p->cond);

@@ -41,6 +41,8 @@ intake_open(struct intake *in, const struct conf *conf, const char *appname,
 	in->appname = appname;
 	in->flags = flags;
 	in->store = st;
+	if (st != NULL)
+		store_set_max_conflicts(st, conf->max_conflicts_per_report);
 }
 
 /* intake_close - see intake.h */
@@ -77,6 +79,9 @@ intake_db(struct intake *in, char *err, size_t errlen)
 	    (in->timeout > 0 && store_set_timeout(in->store, in->timeout, err,
 	    errlen) == -1))
 		db_lost(in);
+	else
+		store_set_max_conflicts(in->store,
+		    in->conf->max_conflicts_per_report);
 	return in->store;
 }
 
@@ -93,13 +98,16 @@ reject(struct intake_item *it, enum report_error e, const char *why)
 void
 intake_decode(const struct conf *conf, struct intake_item *it)
 {
+	struct report_limits	 lim;
 	enum report_error	 e;
 	char			 why[ERRLEN];
 
 	if (it->verdict != INTAKE_PENDING || it->report != NULL)
 		return;
-	e = report_decode(it->raw, it->rawlen, conf->max_report_bytes,
-	    &it->report, why, sizeof why);
+	lim.max_json = conf->max_report_bytes;
+	lim.max_values = conf->max_report_values;
+	e = report_decode(it->raw, it->rawlen, &lim, &it->report, why,
+	    sizeof why);
 	if (e != REPORT_OK) {
 		reject(it, e, why);
 		return;
@@ -125,8 +133,8 @@ spool(struct intake *in, struct intake_item *it, const char *kind,
 	m.reason = it->verdict == INTAKE_REJECTED ? it->reason : NULL;
 	m.auth = it->auth;
 	m.hint = it->hint;
-	return spool_put(in->conf->spool_dir, &m, it->raw, it->rawlen, err,
-	    errlen);
+	return spool_put(in->conf->spool_dir, in->conf->spool_max_bytes, &m,
+	    it->raw, it->rawlen, err, errlen);
 }
 
 /* store_all - step 2: the decoded items in one batch; -1 with err when
@@ -162,6 +170,8 @@ store_all(struct intake *in, struct intake_item *items, size_t n, char *err,
 		rc = -1;
 		m = 0;
 	}
+	if (m > 0 && temp)
+		db_lost(in);	/* a conflicting copy failed: the database */
 	for (i = 0; i < m; i++) {
 		struct intake_item *it = &items[map[i]];
 
@@ -173,6 +183,20 @@ store_all(struct intake *in, struct intake_item *items, size_t n, char *err,
 			break;
 		case STORE_DUPLICATE:
 			it->verdict = INTAKE_DUPLICATE;
+			break;
+		case STORE_CONFLICT:
+			it->verdict = INTAKE_CONFLICT;
+			it->kept = INTAKE_KEPT_CONFLICT;
+			break;
+		case STORE_CONFLICT_OVER:
+			it->verdict = INTAKE_CONFLICT;
+			break;
+		case STORE_RETRY:
+			/* the database failed keeping this conflicting
+			 * copy: like the database away, for it alone */
+			if (rc == 0)
+				seterr(err, errlen, "%s", si[i].err);
+			rc = -1;
 			break;
 		default:
 			/* PostgreSQL refused this one report's data. */
@@ -282,6 +306,8 @@ intake_verdict_name(enum intake_verdict v)
 		return "duplicate";
 	case INTAKE_FOREIGN:
 		return "foreign";
+	case INTAKE_CONFLICT:
+		return "conflict";
 	case INTAKE_REJECTED:
 		return "rejected";
 	case INTAKE_SPOOLED:

@@ -37,6 +37,10 @@ enum intake_verdict {
 	INTAKE_DUPLICATE,	/* stored before: nothing written */
 	INTAKE_FOREIGN,		/* a new report, none of our domains: kept,
 				 * never counted */
+	INTAKE_CONFLICT,	/* a copy of a stored report whose content
+				 * differs: kept beside it (kept ==
+				 * INTAKE_KEPT_CONFLICT) unless the report has
+				 * max_conflicts_per_report; never counted */
 	INTAKE_REJECTED,	/* not a report we can accept: reason, error */
 	INTAKE_SPOOLED,		/* the database is away: durably spooled */
 	INTAKE_TEMPFAIL,	/* neither the database nor the spool took it:
@@ -48,6 +52,7 @@ enum intake_kept {
 	INTAKE_KEPT_NONE = 0,
 	INTAKE_KEPT_QUARANTINE,
 	INTAKE_KEPT_SPOOL,	/* as "invalid", for the quarantine later */
+	INTAKE_KEPT_CONFLICT,	/* CONFLICT: beside the report it differs from */
 };
 
 /* One input.  The door fills the first block; raw and the strings are
@@ -71,7 +76,8 @@ struct intake_item {
 	enum intake_kept	 kept;		/* REJECTED: where the body went */
 	struct report		*report;	/* decoded, owned (intake_item_clear) */
 	int			 foreign;	/* decoded: none of our domains */
-	int64_t			 id;		/* STORED, DUPLICATE, FOREIGN: the row */
+	int64_t			 id;		/* STORED, DUPLICATE, FOREIGN,
+						 * CONFLICT: the report row */
 	char			 reason[ERRLEN];/* REJECTED, TEMPFAIL */
 };
 
@@ -123,8 +129,8 @@ int	intake_submit(struct intake *, struct intake_item *items, size_t n,
  * report) and make it pending again; the door's inputs stay */
 void	intake_item_clear(struct intake_item *);
 
-/* intake_verdict_name - "stored", "duplicate", "foreign", "rejected",
- * "spooled", "unavailable" */
+/* intake_verdict_name - "stored", "duplicate", "foreign", "conflict",
+ * "rejected", "spooled", "unavailable" */
 const char *intake_verdict_name(enum intake_verdict);
 
 #endif

@@ -29,6 +29,11 @@
 #include "spool.h"
 #include "store.h"
 #include "util.h"
+#include "xmalloc.h"
+
+/* Entries per replay transaction, and their bodies' bytes at most. */
+#define REPLAY_ENTRIES	100
+#define REPLAY_BYTES	(16 * 1024 * 1024)
 
 /* log_entry - the one line per entry, like serve's request line */
 static void
@@ -47,52 +52,89 @@ log_entry(const char *name, const struct intake_item *it)
 	    it->reason[0] ? why : "");
 }
 
-/* spool_replay - see replay.h */
+/* The entries of one transaction of the replay. */
+struct replay_batch {
+	struct spool_entry	 e[REPLAY_ENTRIES];
+	struct intake_item	 it[REPLAY_ENTRIES];
+	size_t			 n;
+};
+
+/* batch_read - up to REPLAY_ENTRIES readable entries from names[*next],
+ * no more than REPLAY_BYTES of bodies (but always one) */
+static void
+batch_read(struct intake *in, const char *dir, char **names, size_t n,
+    size_t *next, struct replay_batch *b)
+{
+	struct spool_entry	*e;
+	struct intake_item	*it;
+	char			 why[ERRLEN];
+	size_t			 bytes = 0;
+
+	b->n = 0;
+	for (; *next < n && b->n < REPLAY_ENTRIES &&
+	    (b->n == 0 || bytes < REPLAY_BYTES); (*next)++) {
+		e = &b->e[b->n];
+		if (spool_read(dir, names[*next], in->conf->max_body_bytes, e,
+		    why, sizeof why) == -1) {
+			log_warnx("%s (left in place)", why);
+			continue;
+		}
+		it = &b->it[b->n++];
+		memset(it, 0, sizeof *it);
+		it->raw = e->raw;
+		it->rawlen = e->rawlen;
+		it->transport = e->transport ? e->transport : "spool";
+		it->source = e->source;
+		it->auth = e->auth;
+		it->hint = e->hint;
+		if (strcmp(e->kind, SPOOL_KIND_INVALID) == 0) {
+			it->verdict = INTAKE_REJECTED;
+			snprintf(it->reason, sizeof it->reason, "%s",
+			    e->reason ? e->reason : "invalid");
+		}
+		bytes += e->rawlen;
+	}
+}
+
+/* spool_replay - see replay.h; REPLAY_ENTRIES entries per transaction:
+ * one commit per entry made a large spool drain slowly (150 s for 27,000
+ * entries), and every second of it competes with new requests */
 int
 spool_replay(struct intake *in, const char *dir, size_t *done, char *err,
     size_t errlen)
 {
-	struct spool_entry	 e;
-	struct intake_item	 it;
+	struct replay_batch	*b;
+	struct intake_item	*it;
 	char			 why[ERRLEN], **names;
-	size_t			 n, i;
+	size_t			 n, i, k, next = 0;
 	int			 rc = 0;
 
 	*done = 0;
 	if (spool_names(dir, &names, &n, err, errlen) == -1)
 		return -1;
-	for (i = 0; i < n && rc == 0; i++) {
-		if (spool_read(dir, names[i], in->conf->max_body_bytes, &e, why,
-		    sizeof why) == -1) {
-			log_warnx("%s (left in place)", why);
-			continue;
-		}
-		memset(&it, 0, sizeof it);
-		it.raw = e.raw;
-		it.rawlen = e.rawlen;
-		it.transport = e.transport ? e.transport : "spool";
-		it.source = e.source;
-		it.auth = e.auth;
-		it.hint = e.hint;
-		if (strcmp(e.kind, SPOOL_KIND_INVALID) == 0) {
-			it.verdict = INTAKE_REJECTED;
-			snprintf(it.reason, sizeof it.reason, "%s",
-			    e.reason ? e.reason : "invalid");
-		}
-		if (intake_submit(in, &it, 1, err, errlen) == -1)
+	b = xcalloc(1, sizeof *b);
+	while (next < n && rc == 0) {
+		batch_read(in, dir, names, n, &next, b);
+		if (b->n > 0 && intake_submit(in, b->it, b->n, err,
+		    errlen) == -1)
 			rc = -1;
-		if (it.verdict == INTAKE_TEMPFAIL ||
-		    (it.verdict == INTAKE_REJECTED &&
-		    it.kept == INTAKE_KEPT_NONE))
-			rc = -1;	/* stays for the next time */
-		else if (spool_remove(dir, names[i], why, sizeof why) == -1)
-			log_warnx("%s", why);
-		else
-			(*done)++;
-		log_entry(names[i], &it);
-		intake_item_clear(&it);
-		spool_entry_free(&e);
+		for (k = 0; k < b->n; k++) {
+			it = &b->it[k];
+			if (it->verdict == INTAKE_TEMPFAIL ||
+			    (it->verdict == INTAKE_REJECTED &&
+			    it->kept == INTAKE_KEPT_NONE))
+				rc = -1;	/* stays for the next time */
+			else if (spool_remove(dir, b->e[k].name, why,
+			    sizeof why) == -1)
+				log_warnx("%s", why);
+			else
+				(*done)++;
+			log_entry(b->e[k].name, it);
+			intake_item_clear(it);
+			spool_entry_free(&b->e[k]);
+		}
 	}
+	free(b);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

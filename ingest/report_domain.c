@@ -25,6 +25,13 @@
  *	  4. the first policy-domain;
  *	  5. "(unknown)".
  *
+ *	Only a syntactically valid host name (LDH labels or A-labels, R23)
+ *	names a domain: a policy-domain, report-id ending or hint that is
+ *	not one is passed over, and a policy whose policy-domain is not one
+ *	belongs to no group and counts for no one (it stays stored, flagged
+ *	"domain-invalid"): "\033[31m=evil\".example.com" must not count
+ *	for example.com by its suffix.
+ *
  *	Policies group by policy-domain, a policy without one joining the
  *	home domain's group.  A group of only "tlsa" policies for another
  *	name than the home domain is a DANE MX host of the home domain: its
@@ -56,15 +63,16 @@ id_domain(const char *id)
 		return NULL;
 	s++;
 	len = strlen(s);
-	/* Only something shaped like a host name: "uuid@mail.ru" or
-	 * "123_456" must not invent a domain. */
-	if (len == 0 || strchr(s, '.') == NULL || s[0] == '.' ||
-	    s[0] == '-' || s[len - 1] == '.' || s[len - 1] == '-' ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789.-") != len)
+	/* Only a host name with at least two labels: "uuid@mail.ru" or
+	 * "123_456" must not invent a domain; nor may "example.com." */
+	if (len == 0 || strchr(s, '.') == NULL || s[len - 1] == '.')
 		return NULL;
 	d = xstrdup(s);
 	domain_normalise(d);
+	if (!domain_valid(d)) {
+		free(d);
+		return NULL;
+	}
 	return d;
 }
 
@@ -83,11 +91,18 @@ hint_domain(const char *hint)
 		;
 	d = xstrndup(h, (size_t)(e - h));
 	domain_normalise(d);
-	if (d[0] == '\0') {
+	if (!domain_valid(d)) {
 		free(d);
 		return NULL;
 	}
 	return d;
+}
+
+/* named - the policy names a valid host name (NULL: none, or not one) */
+static const char *
+named(const struct report_policy *p)
+{
+	return domain_valid(p->policy_domain) ? p->policy_domain : NULL;
 }
 
 /* home_domain - rules 1-5 above, in a new string */
@@ -98,7 +113,7 @@ home_domain(const struct report *r, const char *hint)
 	size_t	 i;
 
 	for (i = 0; i < r->n_policies; i++)
-		if (r->policies[i].policy_domain != NULL &&
+		if (named(&r->policies[i]) != NULL &&
 		    strcmp(r->policies[i].policy_type, "sts") == 0)
 			return xstrdup(r->policies[i].policy_domain);
 	if (r->report_id != NULL && (d = id_domain(r->report_id)) != NULL)
@@ -106,7 +121,7 @@ home_domain(const struct report *r, const char *hint)
 	if (hint != NULL && (d = hint_domain(hint)) != NULL)
 		return d;
 	for (i = 0; i < r->n_policies; i++)
-		if (r->policies[i].policy_domain != NULL)
+		if (named(&r->policies[i]) != NULL)
 			return xstrdup(r->policies[i].policy_domain);
 	return xstrdup("(unknown)");
 }
@@ -140,7 +155,7 @@ report_assign_domains(struct report *r, const char *hint)
 {
 	struct report_policy	*p;
 	struct grouped		*g;
-	size_t			 i, j, k;
+	size_t			 i, j, k, n = 0;
 	int			 tlsa_only;
 
 	free(r->home_domain);
@@ -148,21 +163,21 @@ report_assign_domains(struct report *r, const char *hint)
 	for (i = 0; i < r->n_policies; i++) {
 		p = &r->policies[i];
 		free(p->domain);
-		p->domain = xstrdup(p->policy_domain != NULL ?
-		    p->policy_domain : r->home_domain);
+		p->domain = p->policy_domain == NULL ?
+		    xstrdup(r->home_domain) : named(p) != NULL ?
+		    xstrdup(p->policy_domain) : NULL;
 		p->dane_mx = 0;
 	}
-	if (r->n_policies == 0)
-		return;
-	g = xcalloc(r->n_policies, sizeof *g);
-	for (i = 0; i < r->n_policies; i++) {
-		g[i].domain = r->policies[i].domain;
-		g[i].idx = i;
-	}
-	qsort(g, r->n_policies, sizeof *g, groupcmp);
-	for (i = 0; i < r->n_policies; i = j) {
+	g = xcalloc(r->n_policies ? r->n_policies : 1, sizeof *g);
+	for (i = 0; i < r->n_policies; i++)
+		if (r->policies[i].domain != NULL) {
+			g[n].domain = r->policies[i].domain;
+			g[n++].idx = i;
+		}
+	qsort(g, n, sizeof *g, groupcmp);
+	for (i = 0; i < n; i = j) {
 		tlsa_only = 1;
-		for (j = i; j < r->n_policies &&
+		for (j = i; j < n &&
 		    strcmp(g[j].domain, g[i].domain) == 0; j++)
 			if (strcmp(r->policies[g[j].idx].policy_type,
 			    "tlsa") != 0)

@@ -4,16 +4,20 @@
  * SYNOPSIS
  *	#include "decode_int.h"
  *
- *	json_t *report_json_load(p, len, err, errlen)
+ *	enum report_error report_json_load(p, len, max_values, &root, err,
+ *	    errlen)
  *
  * DESCRIPTION
  *	jansson parses; this file adds what I-JSON and PostgreSQL need and
  *	jansson does not do by default: duplicate member names are errors
  *	(JSON_REJECT_DUPLICATES), \u0000 is an error (no JSON_ALLOW_NUL:
- *	PostgreSQL text cannot hold NUL), and nesting deeper than
- *	REPORT_MAX_DEPTH is refused by a byte scan before jansson sees the
- *	text, because jansson's compile-time limit (2048) lets a hostile
- *	body recurse far beyond anything a report needs.
+ *	PostgreSQL text cannot hold NUL), and a byte scan before jansson
+ *	sees the text refuses nesting deeper than REPORT_MAX_DEPTH
+ *	(jansson's compile-time limit, 2048, lets a hostile body recurse far
+ *	beyond anything a report needs) and more values than max_values:
+ *	jansson has no such limit, and a 14 KB gzip body inflating to
+ *	{"x":[{},{},...]} with 5 million empty objects made it allocate
+ *	about 500 MB per report.
  *
  * DIAGNOSTICS
  *	One sentence with the line and column jansson reports, e.g.
@@ -31,17 +35,27 @@
  * policy, policy-string); REPORT_MAX_DEPTH (32) leaves room for extension
  * members. */
 
-/* depth_ok - 1 when [ and { nest at most REPORT_MAX_DEPTH deep in p/len
+/*
+ * scan - the depth and an upper bound of the number of values of p/len.
  *
- * A byte scan is enough: outside strings every [ { ] } is structure, and
- * inside strings only a backslash can hide a quote.  Malformed input is
- * left for jansson to reject with a better message. */
+ * A byte scan is enough: outside strings every [ { ] } , is structure,
+ * and inside strings only a backslash can hide a quote.  Every value but
+ * the first of a container follows a comma, and every container opens
+ * with a bracket, so commas + opening brackets + 1 bounds the values
+ * (member names count too: a bound, not a census).  Malformed input is
+ * left for jansson to reject with a better message.  Returns 0, or -1
+ * with *deep set when the depth is over REPORT_MAX_DEPTH, else with
+ * *values over max_values.
+ */
 static int
-depth_ok(const char *p, size_t len)
+scan(const char *p, size_t len, size_t max_values, int *deep,
+    size_t *values)
 {
 	size_t	i, depth = 0;
 	int	instr = 0;
 
+	*deep = 0;
+	*values = 1;
 	for (i = 0; i < len; i++) {
 		if (instr) {
 			if (p[i] == '\\')
@@ -56,8 +70,14 @@ depth_ok(const char *p, size_t len)
 			break;
 		case '[':
 		case '{':
-			if (++depth > REPORT_MAX_DEPTH)
-				return 0;
+			if (++depth > REPORT_MAX_DEPTH) {
+				*deep = 1;
+				return -1;
+			}
+			/* FALLTHROUGH */
+		case ',':
+			if (++*values > max_values)
+				return -1;
 			break;
 		case ']':
 		case '}':
@@ -66,26 +86,33 @@ depth_ok(const char *p, size_t len)
 			break;
 		}
 	}
-	return 1;
+	return 0;
 }
 
-/* report_json_load - see report_int.h */
-json_t *
-report_json_load(const char *p, size_t len, char *err, size_t errlen)
+/* report_json_load - see decode_int.h */
+enum report_error
+report_json_load(const char *p, size_t len, size_t max_values, json_t **out,
+    char *err, size_t errlen)
 {
 	json_error_t	 e;
-	json_t		*root;
+	size_t		 values;
+	int		 deep;
 
-	if (!depth_ok(p, len)) {
-		seterr(err, errlen, "JSON nesting deeper than %d levels",
-		    REPORT_MAX_DEPTH);
-		return NULL;
+	*out = NULL;
+	if (scan(p, len, max_values, &deep, &values) == -1) {
+		if (deep) {
+			seterr(err, errlen, "JSON nesting deeper than %d levels",
+			    REPORT_MAX_DEPTH);
+			return REPORT_ERR_JSON;
+		}
+		seterr(err, errlen, "report has more than %zu JSON values "
+		    "(max_report_values)", max_values);
+		return REPORT_ERR_TOO_BIG;
 	}
 	/* No JSON_DECODE_ANY: the top level must be an object or array.
 	 * No JSON_ALLOW_NUL: \u0000 cannot go into PostgreSQL text. */
-	root = json_loadb(p, len, JSON_REJECT_DUPLICATES, &e);
-	if (root != NULL)
-		return root;
+	if ((*out = json_loadb(p, len, JSON_REJECT_DUPLICATES, &e)) != NULL)
+		return REPORT_OK;
 	switch (json_error_code(&e)) {
 	case json_error_out_of_memory:
 		/* STYLE rule 3: allocation failure is never a verdict. */
@@ -116,5 +143,5 @@ report_json_load(const char *p, size_t len, char *err, size_t errlen)
 		    e.line, e.column, e.text);
 		break;
 	}
-	return NULL;
+	return REPORT_ERR_JSON;
 }

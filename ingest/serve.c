@@ -44,19 +44,26 @@
 
 #define EX_OSERR_	71
 
-/* drain - move waiting spool entries into the database (main thread) */
+/* After a failed replay, the spool waits this long before the next try. */
+#define DRAIN_BACKOFF_SECONDS	5
+
+/* drain - move waiting spool entries into the database (main thread).
+ * While the database is away nothing is scanned: with tens of thousands
+ * of entries, reading the directory every second kept this thread busy
+ * for nothing. */
 static void
 drain(struct server *s, struct intake *in)
 {
 	char	 err[ERRLEN];
 	size_t	 done = 0;
 
-	if (spool_count(s->conf->spool_dir) <= 0)
+	if (mono_now() < in->retry_at || spool_count(s->conf->spool_dir) <= 0)
 		return;
 	if (spool_replay(in, s->conf->spool_dir, &done, err,
 	    sizeof err) == -1) {
 		log_warnx("spool replay: %s", err);
 		intake_close(in);
+		in->retry_at = mono_now() + DRAIN_BACKOFF_SECONDS;
 	}
 	if (done)
 		log_info("spool: %zu entr%s moved into the database", done,

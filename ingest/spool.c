@@ -6,11 +6,18 @@
  * then may the caller acknowledge the report.  Entries are named
  * SECONDS.NANOSECONDS.PID.SEQ.RANDOM, so the names sort by arrival and two
  * processes sharing a directory never collide.
+ *
+ * The size cap (spool_max_bytes) is checked against a running total: a
+ * scan of new/ at most every USAGE_SECONDS, plus what this process wrote
+ * since.  Scanning on every put would cost a stat per entry per report
+ * exactly when the spool is large; removals by a replay are seen at the
+ * next scan, so the total errs on the full side for a few seconds.
  */
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -23,6 +30,17 @@
 #include "spool.h"
 #include "util.h"
 #include "xmalloc.h"
+
+/* Seconds a scan of the spool's size stays good (spool_put). */
+#define USAGE_SECONDS	5
+
+/* The spool's size as this process knows it (spool_put). */
+static struct {
+	pthread_mutex_t	 lock;
+	char		 dir[4096];
+	uint64_t	 bytes;
+	double		 scanned;	/* monotonic; 0: never */
+} usage = { PTHREAD_MUTEX_INITIALIZER, "", 0, 0 };
 
 /* The directories of a spool: DIR itself, then its two parts. */
 static const char *const spool_parts[] = { "", "/tmp", "/new" };
@@ -106,9 +124,50 @@ fsync_dir(const char *path)
 	return rc;
 }
 
+/* scan_bytes - the bytes of the entries in DIR/new */
+static uint64_t
+scan_bytes(const char *dir)
+{
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*d;
+	char		 path[4096];
+	uint64_t	 total = 0;
+
+	snprintf(path, sizeof path, "%s/new", dir);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' &&
+		    fstatat(dirfd(d), de->d_name, &sb, 0) == 0)
+			total += (uint64_t)sb.st_size;
+	closedir(d);
+	return total;
+}
+
+/* room - 1 when dir holds less than max bytes; counts len in when so */
+static int
+room(const char *dir, size_t max, size_t len)
+{
+	double	 t = mono_now();
+	int	 ok;
+
+	pthread_mutex_lock(&usage.lock);
+	if (strcmp(usage.dir, dir) != 0 || usage.scanned == 0 ||
+	    t - usage.scanned > USAGE_SECONDS) {
+		snprintf(usage.dir, sizeof usage.dir, "%s", dir);
+		usage.bytes = scan_bytes(dir);
+		usage.scanned = t;
+	}
+	if ((ok = usage.bytes < max))
+		usage.bytes += len;
+	pthread_mutex_unlock(&usage.lock);
+	return ok;
+}
+
 /* spool_put - one entry, durably */
 int
-spool_put(const char *dir, const struct spool_meta *m,
+spool_put(const char *dir, size_t max_bytes, const struct spool_meta *m,
     const unsigned char *raw, size_t rawlen, char *err, size_t errlen)
 {
 	static unsigned	 seq;
@@ -118,6 +177,9 @@ spool_put(const char *dir, const struct spool_meta *m,
 	unsigned char	 rnd[8];
 	int		 fd, rc = -1;
 
+	if (!room(dir, max_bytes, rawlen))
+		return seterr(err, errlen, "spool: %s holds %zu bytes or more "
+		    "(spool_max_bytes)", dir, max_bytes);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	arc4random_buf(rnd, sizeof rnd);
 	snprintf(name, sizeof name, "%lld.%09ld.%d.%u.%02x%02x%02x%02x",

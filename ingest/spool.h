@@ -58,8 +58,10 @@ int	spool_init(const char *dir, char *err, size_t errlen);
 int	spool_chown(const char *dir, uid_t, gid_t, char *err, size_t errlen);
 
 /* spool_put - write one entry durably; 0 only once it is fsync'ed and
- * renamed into new/ (and the directory fsync'ed) */
-int	spool_put(const char *dir, const struct spool_meta *,
+ * renamed into new/ (and the directory fsync'ed).  -1 with err when it
+ * fails, or when the spool already holds max_bytes or more (a flood while
+ * the database is away must not fill the disk).  Thread-safe. */
+int	spool_put(const char *dir, size_t max_bytes, const struct spool_meta *,
 	    const unsigned char *raw, size_t rawlen, char *err, size_t errlen);
 
 /* spool_names - the entries waiting in DIR/new, oldest first, in a new

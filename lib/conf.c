@@ -150,8 +150,7 @@ conf_add_domains(struct conf *c, const char *value, char *why, size_t whylen)
 
 	while ((d = next_item(&value)) != NULL) {
 		domain_normalise(d);
-		if (*d == '\0' || strspn(d,
-		    "abcdefghijklmnopqrstuvwxyz0123456789.-_") != strlen(d)) {
+		if (!domain_valid(d)) {
 			seterr(why, whylen, "invalid domain \"%s\"", d);
 			free(d);
 			return -1;

@@ -48,8 +48,11 @@ enum report_flag {
 	REPORT_F_NO_POLICIES		= 1u << 23, /* R15 empty policies array */
 	REPORT_F_BIG_INTEGER		= 1u << 24, /* R13 count above 2^53-1 */
 	REPORT_F_MIXED_DOMAINS		= 1u << 25, /* policies name several domains */
+	REPORT_F_TEXT_TRUNCATED		= 1u << 26, /* free text cut at its cap */
+	REPORT_F_DOMAIN_INVALID		= 1u << 27, /* R23 a policy-domain that is no
+						     * host name: counts for no one */
 };
-#define REPORT_NFLAGS	26
+#define REPORT_NFLAGS	28
 
 /* report_flag_name - the stable name of one flag bit, NULL if unknown */
 const char *report_flag_name(unsigned bit);
@@ -72,7 +75,10 @@ struct report_policy {
 	char		*policy_domain;		/* lower-case, final dot stripped; NULL if absent */
 	char		*domain;		/* its group: policy_domain, else the
 						 * report's home domain
-						 * (report_assign_domains), never NULL */
+						 * (report_assign_domains); NULL when
+						 * policy_domain is no host name
+						 * (REPORT_F_DOMAIN_INVALID): it counts
+						 * for no one */
 	int		 dane_mx;		/* 1: its group is only tlsa for a name
 						 * other than the home domain, a DANE
 						 * MX host of it: counts for the home
@@ -104,6 +110,19 @@ struct report {
 						 * tell (report_assign_domains), never
 						 * NULL once assigned */
 };
+
+#define REPORT_DIGEST_LEN	32
+
+/*
+ * report_digest - the SHA-256 of a canonical form of r's content: every
+ * field the report carries, in order, each tagged and length-prefixed (so
+ * NULL, "" and absent arrays stay apart).  Not the flags (they record how
+ * the bytes were encoded, e.g. gzip members) nor the home domain and
+ * groups (derived).  Two copies of a report, however compressed, have the
+ * same digest exactly when their decoded content is the same.
+ */
+void	report_digest(const struct report *r,
+	    unsigned char out[REPORT_DIGEST_LEN]);
 
 /* report_free - release r and everything in it; accepts NULL, returns NULL */
 struct report *report_free(struct report *);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "escape.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -114,6 +115,32 @@ domain_normalise(char *d)
 		d[len - 1] = '\0';
 }
 
+/* domain_valid - see util.h */
+int
+domain_valid(const char *d)
+{
+	const char	*label = d, *p;
+	size_t		 len;
+
+	if (d == NULL || *d == '\0' || strlen(d) > 253)
+		return 0;
+	for (p = d;; p++) {
+		if (*p != '.' && *p != '\0') {
+			if (!((*p >= 'a' && *p <= 'z') ||
+			    (*p >= '0' && *p <= '9') || *p == '-'))
+				return 0;
+			continue;
+		}
+		len = (size_t)(p - label);
+		if (len == 0 || len > 63 || label[0] == '-' ||
+		    label[len - 1] == '-')
+			return 0;
+		if (*p == '\0')
+			return 1;
+		label = p + 1;
+	}
+}
+
 /* domain_matches - equal to, or a subdomain of, a listed domain */
 int
 domain_matches(const char *domain, char *const *list, size_t n)
@@ -144,24 +171,12 @@ mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* text_printable - a report's string for a log line (see util.h) */
+/* text_printable - a report's string for a log line (see util.h); the
+ * escaping itself is escape_log's, shared with every other output */
 void
 text_printable(char *dst, size_t dstlen, const char *s)
 {
-	size_t	 o = 0;
-
-	if (s == NULL)
-		s = "-";
-	for (; *s && o + 5 < dstlen && o < 200; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)c;
-		} else if (c < 0x20 || c >= 0x7f)
-			o += (size_t)snprintf(dst + o, dstlen - o, "\\x%02x", c);
-		else
-			dst[o++] = (char)c;
-	}
-	dst[o] = '\0';
+	if (dstlen == 0)
+		return;
+	escape_log(dst, dstlen < 201 ? dstlen : 201, s != NULL ? s : "-");
 }

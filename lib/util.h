@@ -32,6 +32,11 @@ int	 read_file(const char *path, size_t cap, unsigned char **out,
 /* domain_normalise - lower-case ASCII in place and strip one final dot */
 void	 domain_normalise(char *);
 
+/* domain_valid - 1 when d (normalised: lower-case, no final dot) is a
+ * syntactically valid host name: LDH labels of 1 to 63 bytes (A-labels
+ * are LDH) that neither start nor end with '-', 253 bytes at most (R23) */
+int	 domain_valid(const char *d);
+
 /* domain_matches - 1 when domain equals one of list[] or is a subdomain of
  * one of them (DANE reports often name the MX host).  n == 0 matches all. */
 int	 domain_matches(const char *domain, char *const *list, size_t n);

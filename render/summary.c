@@ -16,9 +16,19 @@
  *	"successful_sessions":..,"failed_sessions":..}],"dane_mx":[{"host":
  *	..,"reports":..,"successful_sessions":..,"failed_sessions":..}]}]}
  *	where "dane_mx" (the DANE MX hosts whose sessions the domain's
- *	figures include) is present only when there are any.
- *	CSV: a header, then one row per domain total, outcome, source and
- *	DANE MX host.  Text: a table for people.
+ *	figures include) is present only when there are any, and after it
+ *	"conflicted_reports" (how many of the domain's reports got a copy
+ *	whose content differs: kept, never counted) only when not 0.
+ *	CSV: a header, then one row per domain total, outcome, source, DANE
+ *	MX host and, when not 0, "conflicted" (in the reports column).
+ *	Text: a table for people.
+ *
+ *	Every string from a report goes out through escape.h (text:
+ *	escape_text, CSV: escape_csv), so that no report drives the
+ *	operator's terminal, forges a line or runs in a spreadsheet; JSON
+ *	has its own escaping (jansson) and keeps the strings as they are.
+ *	Every figure computed here is computed in double
+ *	(render_failed_pct): a stored count may be INT64_MAX.
  *
  * DIAGNOSTICS
  *	64 on usage errors, 75 when the database cannot be reached, 78 when
@@ -30,7 +40,9 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "cmd.h"
+#include "escape.h"
 #include "log.h"
 #include "query.h"
 #include "summary.h"
@@ -88,12 +100,18 @@ render_json(const struct summary *s, FILE *fp)
 		if (sd->n_dane_mx > 0)
 			json_object_set_new(d, "dane_mx", json_rows(sd->dane_mx,
 			    sd->n_dane_mx, "host"));
+		if (sd->conflicted > 0)
+			json_object_set_new(d, "conflicted_reports",
+			    json_integer(sd->conflicted));
 		json_array_append_new(domains, d);
 	}
 	json_object_set_new(root, "domains", domains);
 	/* json_pack() returns NULL on invalid UTF-8, which the parser never
-	 * lets through; a NULL would show as a missing item, not a crash. */
-	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	 * lets through; a NULL would show as a missing item, not a crash.
+	 * ASCII only: C1 and bidi controls as \uXXXX escapes, the same
+	 * strings, but none that a terminal showing the JSON obeys. */
+	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_ENSURE_ASCII);
 	if (text != NULL) {
 		fputs(text, fp);
 		fputc('\n', fp);
@@ -102,24 +120,24 @@ render_json(const struct summary *s, FILE *fp)
 	json_decref(root);
 }
 
-/* csv_field - RFC 4180 quoting; a leading = + - @ gets a ' so that a
- * spreadsheet never runs a formula an attacker put in a report */
+/* put_buf - write what b holds to fp and release it */
+static void
+put_buf(FILE *fp, struct buf *b)
+{
+	if (b->len > 0)
+		fwrite(b->data, 1, b->len, fp);
+	buf_free(b);
+}
+
+/* csv_field - one cell (escape_csv: RFC 4180 quoting, controls escaped,
+ * a leading = + - @ defused) */
 static void
 csv_field(FILE *fp, const char *s)
 {
-	const char	*p;
+	struct buf	 b = BUF_INIT;
 
-	if (s == NULL || *s == '\0')
-		return;
-	fputc('"', fp);
-	if (strchr("=+-@\t\r", *s) != NULL)
-		fputc('\'', fp);
-	for (p = s; *p; p++) {
-		if (*p == '"')
-			fputc('"', fp);
-		fputc(*p, fp);
-	}
-	fputc('"', fp);
+	escape_csv(&b, s);
+	put_buf(fp, &b);
 }
 
 /* csv_rows - a "source" or "dane_mx" row each */
@@ -163,27 +181,40 @@ render_csv(const struct summary *s, FILE *fp)
 		csv_rows(fp, sd->domain, "source", sd->sources, sd->n_sources);
 		csv_rows(fp, sd->domain, "dane_mx", sd->dane_mx,
 		    sd->n_dane_mx);
+		if (sd->conflicted > 0) {
+			csv_field(fp, sd->domain);
+			fprintf(fp, ",conflicted,,%lld,,,\r\n",
+			    (long long)sd->conflicted);
+		}
 	}
 }
 
-/* text_safe - print s with control characters shown as '?' (a report's
- * strings must not drive the operator's terminal) */
+/* text_safe - print s escaped for a terminal (escape_text: a report's
+ * strings must not drive the operator's terminal nor forge lines), padded
+ * with blanks to width characters */
 static void
 text_safe(FILE *fp, const char *s, int width)
 {
-	int	 n = 0;
+	struct buf	 b = BUF_INIT;
+	size_t		 n;
 
-	for (; *s; s++, n++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
-	for (; n < width; n++)
-		fputc(' ', fp);
+	for (n = escape_text(&b, s); n < (size_t)width; n++)
+		buf_putc(&b, ' ');
+	put_buf(fp, &b);
 }
 
-/* pct - failed share in percent, one decimal */
-static double
-pct(long long ok, long long bad)
+/* render_failed_pct - see summary.h */
+double
+render_failed_pct(int64_t successful, int64_t failed)
 {
-	return ok + bad ? 100.0 * (double)bad / (double)(ok + bad) : 0.0;
+	/* In double: successful + failed overflows int64_t (undefined
+	 * behaviour, then a negative share) when a report claims sessions
+	 * near INT64_MAX.  A count is never negative; if a broken store
+	 * gave one, it must not show as "-0.0%". */
+	double	 ok = successful > 0 ? (double)successful : 0.0;
+	double	 bad = failed > 0 ? (double)failed : 0.0;
+
+	return ok + bad > 0.0 ? 100.0 * bad / (ok + bad) : 0.0;
 }
 
 /* text_rows - a heading and a line per row (none: nothing) */
@@ -226,7 +257,7 @@ render_text(const struct summary *s, FILE *fp)
 		    "failed session(s) (%.1f%% failed)\n",
 		    (long long)sd->reports, (long long)sd->successful,
 		    (long long)sd->failed,
-		    pct(sd->successful, sd->failed));
+		    render_failed_pct(sd->successful, sd->failed));
 		fputs("  outcome                        sessions\n", fp);
 		for (j = 0; j < sd->n_outcomes; j++) {
 			fputs("  ", fp);
@@ -238,6 +269,9 @@ render_text(const struct summary *s, FILE *fp)
 		    sd->n_sources);
 		text_rows(fp, "DANE MX host (in the figures)", sd->dane_mx,
 		    sd->n_dane_mx);
+		if (sd->conflicted > 0)
+			fprintf(fp, "  %lld report(s) with conflicting copies "
+			    "(kept, not counted)\n", (long long)sd->conflicted);
 	}
 }
 

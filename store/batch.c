@@ -34,6 +34,10 @@
  *	40) redo the whole batch twice, statement by statement (batch_run),
  *	before giving up.
  *
+ *	A duplicate whose content differs from the stored report's is then
+ *	kept as a conflicting copy (conflict.c), after the commit: the batch
+ *	itself stays four round trips.
+ *
  *	This file decides nothing about a report: whether it is ours, its
  *	home domain and its authentication come in the store_item.
  */
@@ -54,12 +58,13 @@
 	"id, organization_name, report_id, start_raw, end_raw, "	\
 	"start_time, end_time, day, contact_info, verdict, transport, "	\
 	"source, authenticated, home_domain, domain_hint, flags, raw, "	\
-	"raw_sha256, parsed_at"
+	"raw_sha256, content_sha256, parsed_at"
 #define STAGE_VALUES							\
 	"s.id, s.organization_name, s.report_id, s.start_raw, s.end_raw, "\
 	STAGE_START ", " STAGE_END ", " STAGE_DAY ", s.contact_info, "	\
 	"s.verdict, s.transport, s.source, s.authenticated, "		\
-	"s.home_domain, s.domain_hint, s.flags, s.raw, s.raw_sha256, now()"
+	"s.home_domain, s.domain_hint, s.flags, s.raw, s.raw_sha256, "	\
+	"s.content_sha256, now()"
 
 #define INSERT_REPORTS							\
 	"INSERT INTO report (" REPORT_COLUMNS ") "			\
@@ -638,8 +643,10 @@ store_batch(struct store *s, struct store_item *items, size_t n, int *temp,
 	}
 	rc = batch_one_by_one(s, its, m, temp, err, errlen);
 done:
-	if (rc == 0)
+	if (rc == 0) {
 		store_stage_vacuum(s, m);
+		(void)store_settle_conflicts(s, its, m, temp, err, errlen);
+	}
 	free(its);
 	return rc;
 }

@@ -285,6 +285,7 @@ store_open(const char *conninfo, const char *appname, char *err,
 	PQclear(res);
 	s = xcalloc(1, sizeof *s);
 	s->conn = conn;
+	s->max_conflicts = 8;
 	return s;
 }
 
@@ -299,6 +300,13 @@ store_close(struct store *s)
 	free(s->ids);
 	free(s);
 	return NULL;
+}
+
+/* store_set_max_conflicts - see store.h */
+void
+store_set_max_conflicts(struct store *s, size_t max)
+{
+	s->max_conflicts = max;
 }
 
 /* store_set_timeout - see store.h */

@@ -21,9 +21,14 @@
  *
  *	One statement, so one snapshot, returning four kinds of rows
  *	sorted the way struct summary wants them: 0 = the domain, 1 = a
- *	result-type, 2 = an organisation, 3 = a DANE MX host.  Sums are
- *	capped at the bigint maximum: the counts come from senders and a
- *	few huge fakes must not break the summary.
+ *	result-type, 2 = an organisation, 3 = a DANE MX host.  Every sum is
+ *	taken in numeric, which no number of stored reports can overflow
+ *	(adding two bigints of one report already could: 2^63 - 1 successful
+ *	sessions and 1 failed broke every summary), and shown capped at the
+ *	bigint maximum: the counts come from senders, and a few huge fakes
+ *	must not break the summary.  A policy of no group (a policy-domain
+ *	that is no host name: domain NULL) counts for no one: the join of
+ *	"counted" drops it, since NULL equals nothing.
  *
  *	Reports decoded before migration 003 have no home domain (NULL)
  *	until "tlsrpt reparse": their groups count for their own domains.
@@ -49,6 +54,7 @@
 	" SELECT p.report_id, p.idx, p.domain, p.dane_mx,"		\
 	"  coalesce(r.home_domain, p.domain) AS home,"			\
 	"  r.organization_name AS org,"					\
+	"  r.conflicts + r.conflicts_dropped > 0 AS conflicted,"	\
 	"  CASE p.policy_type WHEN 'sts' THEN 1 WHEN 'tlsa' THEN 2"	\
 	"   ELSE 0 END AS kind,"					\
 	"  p.total_successful AS ok, p.total_failure AS bad"		\
@@ -58,8 +64,10 @@
 	"  AND ($3::date IS NULL OR r.day <= $3::date)"			\
 	"), typed AS ("							\
 	" SELECT report_id, domain,"					\
-	"  coalesce(sum(ok + bad) FILTER (WHERE kind = 1), -1) AS sts,"	\
-	"  coalesce(sum(ok + bad) FILTER (WHERE kind = 2), -1) AS tlsa"	\
+	"  coalesce(sum(ok::numeric + bad) FILTER (WHERE kind = 1), -1)"	\
+	"   AS sts,"							\
+	"  coalesce(sum(ok::numeric + bad) FILTER (WHERE kind = 2), -1)"	\
+	"   AS tlsa"							\
 	" FROM pol GROUP BY report_id, domain"				\
 	"), counted AS ("						\
 	" SELECT pol.*,"						\
@@ -74,7 +82,9 @@
 	"  AND ($4::text IS NULL OR cdom = $4::text)"			\
 	"), dom AS ("							\
 	" SELECT cdom, count(DISTINCT report_id) AS reports,"		\
-	"  sum(ok) AS ok, sum(bad) AS bad FROM mine GROUP BY cdom"	\
+	"  sum(ok) AS ok, sum(bad) AS bad,"				\
+	"  count(DISTINCT report_id) FILTER (WHERE conflicted) AS conflicted"\
+	" FROM mine GROUP BY cdom"					\
 	"), outc AS ("							\
 	" SELECT c.cdom, f.result_type,"				\
 	"  sum(f.failed_session_count) AS sessions"			\
@@ -91,16 +101,16 @@
 	") "								\
 	"SELECT kind, cdom, name, reports,"				\
 	" least(ok, 9223372036854775807)::bigint,"			\
-	" least(bad, 9223372036854775807)::bigint FROM ("		\
+	" least(bad, 9223372036854775807)::bigint, conflicted FROM ("	\
 	" SELECT 0 AS kind, cdom, NULL::text AS name, reports, ok, bad,"\
-	"  0::numeric AS ord FROM dom"					\
+	"  0::numeric AS ord, conflicted FROM dom"			\
 	" UNION ALL"							\
-	" SELECT 1, cdom, result_type, 0, sessions, 0, -sessions"	\
+	" SELECT 1, cdom, result_type, 0, sessions, 0, -sessions, 0"	\
 	"  FROM outc WHERE sessions > 0"				\
 	" UNION ALL"							\
-	" SELECT 2, cdom, org, reports, ok, bad, 0 FROM src"		\
+	" SELECT 2, cdom, org, reports, ok, bad, 0, 0 FROM src"		\
 	" UNION ALL"							\
-	" SELECT 3, cdom, host, reports, ok, bad, 0 FROM mx"		\
+	" SELECT 3, cdom, host, reports, ok, bad, 0, 0 FROM mx"		\
 	") u ORDER BY cdom COLLATE \"C\", kind, ord, name COLLATE \"C\""
 
 /* GROW - one more zeroed element at the end of array v of n; its address */
@@ -144,6 +154,7 @@ query_summary(struct store *s, const struct summary_query *q,
 			d->reports = parse_i64(PQgetvalue(res, k, 3));
 			d->successful = parse_i64(PQgetvalue(res, k, 4));
 			d->failed = parse_i64(PQgetvalue(res, k, 5));
+			d->conflicted = parse_i64(PQgetvalue(res, k, 6));
 			o = GROW(d->outcomes, d->n_outcomes);
 			o->outcome = xstrdup("success");
 			o->sessions = d->successful;

@@ -44,6 +44,8 @@ struct summary_domain {
 	int64_t		 reports;
 	int64_t		 successful;
 	int64_t		 failed;
+	int64_t		 conflicted;	/* reports of which differing copies
+					 * arrived (store/conflict.c) */
 	struct summary_outcome *outcomes;	/* success first, then by sessions desc */
 	size_t		 n_outcomes;
 	struct summary_row *sources;		/* sorted by organization */

@@ -58,7 +58,8 @@ static const char *const page_sql[] = {
 	"start_time = " STAGE_START ", end_time = " STAGE_END ", "	\
 	"day = " STAGE_DAY ", contact_info = s.contact_info, "		\
 	"verdict = s.verdict, home_domain = s.home_domain, "		\
-	"flags = s.flags, parsed_at = now() "				\
+	"flags = s.flags, content_sha256 = s.content_sha256, "		\
+	"parsed_at = now() "						\
 	"FROM " STAGE " s WHERE r.id = s.id"
 
 #define REPARSE_DELETE							\

@@ -80,6 +80,9 @@ stage_row(struct buf *b, const struct row *w)
 			fatalx("EVP_Digest sha256 failed");
 		put_bytea(b, md, mdlen);
 	}
+	buf_putc(b, '\t');
+	report_digest(r, md);
+	put_bytea(b, md, REPORT_DIGEST_LEN);
 	buf_putc(b, '\n');
 }
 

@@ -59,7 +59,14 @@ int	store_stale_reports(struct store *, int64_t *n, char *err,
 enum store_verdict {
 	STORE_PENDING = 0,	/* not yet decided */
 	STORE_STORED,		/* written: a new report (or its rows rewritten) */
-	STORE_DUPLICATE,	/* already stored: nothing written */
+	STORE_DUPLICATE,	/* stored before with the same content (or kept
+				 * before as a conflicting copy): nothing written */
+	STORE_CONFLICT,		/* stored before with other content: this copy
+				 * kept beside it, never counted (id: the report) */
+	STORE_CONFLICT_OVER,	/* the same, but the report has its
+				 * max_conflicts copies: counted, not kept */
+	STORE_RETRY,		/* a conflicting copy the database failed to keep:
+				 * nothing of it written, try later (err) */
 	STORE_FAILED,		/* the database refused this report (err) */
 };
 
@@ -82,11 +89,16 @@ struct store_item {
 	char			 err[ERRLEN];	/* when STORE_FAILED */
 };
 
+/* store_set_max_conflicts - conflicting copies kept per report (default
+ * 8: max_conflicts_per_report) */
+void	store_set_max_conflicts(struct store *, size_t);
+
 /*
  * store_batch - store n items.  Returns 0 when every item got a verdict
- * (STORED/DUPLICATE/FAILED), -1 when the database could not be used at
- * all (connection lost, statement timeout, ...): then no item of the
- * batch is stored and *temp says whether it is worth trying later.
+ * (STORED, DUPLICATE, CONFLICT, CONFLICT_OVER, RETRY or FAILED), -1 when
+ * the database could not be used at all (connection lost, statement
+ * timeout, ...): then no item of the batch is stored and *temp says
+ * whether it is worth trying later.
  */
 int	store_batch(struct store *, struct store_item *items, size_t n,
 	    int *temp, char *err, size_t errlen);

@@ -8,6 +8,7 @@
  *	rows.c		the staging, policy and failure_detail rows of a report
  *	batch.c		store_batch: the dedup plan, the pipelined transaction,
  *			its fallbacks
+ *	conflict.c	copies of a stored report whose content differs
  *	migrate.c	the embedded migrations and the schema check
  *	reparse.c	stored bodies read back by pages, reparsed rows written
  *	quarantine.c	bodies we could not accept
@@ -33,7 +34,7 @@
  * vacuums the table now and then (store_stage_vacuum).  The version
  * suffix keeps an old layout, left on a pooled server connection by an
  * older binary, from being reused. */
-#define STAGE		"tlsrpt_stage_v3"
+#define STAGE		"tlsrpt_stage_v4"
 
 #define STAGE_DDL							\
 	"CREATE TEMP TABLE IF NOT EXISTS " STAGE " ("			\
@@ -42,7 +43,8 @@
 	"start_usec integer, end_sec bigint, end_usec integer, "	\
 	"contact_info text, verdict text, transport text, source text, "\
 	"authenticated text, home_domain text, domain_hint text, "	\
-	"flags text[], raw bytea, raw_sha256 bytea) ON COMMIT PRESERVE ROWS"
+	"flags text[], raw bytea, raw_sha256 bytea, content_sha256 bytea) "\
+	"ON COMMIT PRESERVE ROWS"
 
 /* Every transaction that uses the stage opens with this, in one round
  * trip.  Creating it in each transaction (rather than once per
@@ -69,7 +71,7 @@
 	"COPY " STAGE " (id, organization_name, report_id, start_raw, "	\
 	"end_raw, start_sec, start_usec, end_sec, end_usec, contact_info, "\
 	"verdict, transport, source, authenticated, home_domain, "	\
-	"domain_hint, flags, raw, raw_sha256) FROM STDIN"
+	"domain_hint, flags, raw, raw_sha256, content_sha256) FROM STDIN"
 
 #define COPY_POLICY_SQL						\
 	"COPY policy (report_id, idx, policy_type, policy_domain, domain, "\
@@ -92,6 +94,7 @@ struct store {
 	int64_t		*ids;		/* report ids taken ahead, ascending */
 	size_t		 nids, idpos;
 	size_t		 staged;	/* rows staged since the last vacuum */
+	size_t		 max_conflicts;	/* differing copies kept per report */
 };
 
 /* The three COPYs of a batch (rows.c) */
@@ -145,6 +148,11 @@ typedef int	(*store_step_fn)(struct store *, void *ctx, size_t i,
 typedef void	(*store_failed_fn)(void *ctx, size_t i, const char *why);
 int	store_each_savepoint(struct store *, size_t n, store_step_fn step,
 	    store_failed_fn failed, void *ctx, char *err, size_t errlen);
+
+/* conflict.c: after the batch committed, the duplicates whose content
+ * differs from the stored report's become conflicting copies */
+int	store_settle_conflicts(struct store *, struct store_item **its,
+	    size_t n, int *temp, char *err, size_t errlen);
 
 /* copy.c: COPY text fields (put_*) and the COPY protocol (copy_*) */
 void	put_escaped(struct buf *, const char *, int copy, int elem);

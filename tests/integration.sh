@@ -222,5 +222,54 @@ sed 's/134090000000000001/134090000000000002/' tests/fixtures/home/hosted-dane-m
 check "home: foreign names the home domain" "$("$BIN" -c "$T/net.conf" ingest "$T/hosted2.json" 2>&1)" \
     "foreign $T/hosted2.json example.org"
 
+# --- hostile reports (the security issue) --------------------------------
+newdb hostile "example.com"
+tl db migrate >/dev/null
+R=$T/hostile; mkdir -p "$R"
+# mk FILE ORG RID DOMAIN OK BAD - a report for one sts policy
+mk() { printf '{"organization-name":"%s","date-range":{"start-datetime":"2026-11-18T00:00:00Z","end-datetime":"2026-11-18T23:59:59Z"},"contact-info":"x@example.org","report-id":"%s","policies":[{"policy":{"policy-type":"sts","policy-domain":"%s"},"summary":{"total-successful-session-count":%s,"total-failure-session-count":%s}%s}]}' \
+    "$2" "$3" "$4" "$5" "$6" "${7:-}" >"$1"; }
+# 1. counts at the bigint maximum: stored, flagged, and the summary works
+mk "$R/big1.json" "Huge" "big-1" example.com 9223372036854775807 1
+mk "$R/big2.json" "Huge" "big-2" example.com 9223372036854775807 1
+out=$(tl ingest "$R/big1.json" "$R/big2.json" 2>&1); check "hostile: huge counts stored" "$?:$(grep -c '^stored' <<<"$out")" "0:2"
+for f in text json csv; do tl summary --format $f >/dev/null 2>&1; check "hostile: summary $f works over huge counts" "$?" 0; done
+check_has "hostile: the totals saturate, the share is right" "$(tl summary)" \
+    "example.com: 2 report(s), 9223372036854775807 successful and 2 failed session(s) (0.0% failed)"
+# 3. a 1 MB organization-name: refused by the decoder, naming the field
+mk "$R/long.json" "$(head -c 1048576 /dev/zero | tr '\0' a)" "long-1" example.com 1 0
+out=$(tl ingest "$R/long.json" 2>&1); check "hostile: 1 MB organization-name exit" "$?" 65
+check "hostile: refused naming the field" "$out" "rejected $R/long.json organization-name longer than 1024 bytes"
+# 8. a policy-domain that is no host name counts for no one
+mk "$R/evil.json" "Evil" "evil-1" '\u001b[31m=evil\".example.com' 1000 0
+out=$(tl ingest "$R/evil.json" 2>&1)
+check "hostile: no host name, no home domain: foreign" "$out" "foreign $R/evil.json (unknown)"
+check "hostile: kept, flagged" "$(sql "SELECT 'domain-invalid' = ANY(flags) FROM report WHERE report_id = 'evil-1'")" t
+check "hostile: no summary row for it" "$(tl summary --format json | grep -c 'evil')" 0
+# 6. a forged copy first, the genuine one later: kept beside it
+mk "$R/forged.json" "Google Inc." "2026-11-18T00:00:00Z_example.com" example.com 1000 0
+mk "$R/genuine.json" "Google Inc." "2026-11-18T00:00:00Z_example.com" example.com 950 50 \
+    ',"failure-details":[{"result-type":"certificate-expired","failed-session-count":50}]'
+check "hostile: forged first" "$(tl ingest "$R/forged.json" 2>&1)" "stored $R/forged.json 2026-11-18T00:00:00Z_example.com"
+out=$(tl ingest "$R/genuine.json" 2>&1); rc=$?
+check "hostile: the genuine copy is kept, exit 0" "$rc:$out" "0:conflict $R/genuine.json 2026-11-18T00:00:00Z_example.com"
+check "hostile: its bytes are there" "$(sql "SELECT octet_length(raw) || ' ' || encode(raw_sha256, 'hex') FROM report_conflict")" \
+    "$(wc -c <"$R/genuine.json") $(sha256sum "$R/genuine.json" | cut -d' ' -f1)"
+gzip -c "$R/genuine.json" >"$R/genuine.json.gz"
+check "hostile: the same content gzip'd is a duplicate" "$(tl ingest "$R/genuine.json.gz" 2>&1)" \
+    "duplicate $R/genuine.json.gz 2026-11-18T00:00:00Z_example.com"
+check_has "hostile: the summary counts the conflicted report" "$(tl summary)" \
+    "  1 report(s) with conflicting copies (kept, not counted)"
+check_has "hostile: json" "$(tl summary --format json)" '"conflicted_reports":1}'
+check_has "hostile: csv" "$(tl summary --format csv | tr -d '\r')" '"example.com",conflicted,,1,,,'
+check_has "hostile: the first copy keeps counting" "$(tl summary --format json)" \
+    '{"organization":"Google Inc.","reports":1,"successful_sessions":1000,"failed_sessions":0}'
+printf 'database = %s\ndomains = example.com\nmax_conflicts_per_report = 1\n' "$DB" >"$T/cap.conf"
+mk "$R/third.json" "Google Inc." "2026-11-18T00:00:00Z_example.com" example.com 7 7
+check "hostile: past max_conflicts_per_report, counted, not kept" \
+    "$("$BIN" -c "$T/cap.conf" ingest "$R/third.json" 2>&1)" \
+    "conflict $R/third.json not kept, too many: 2026-11-18T00:00:00Z_example.com"
+check "hostile: counted" "$(sql "SELECT conflicts || '/' || conflicts_dropped FROM report WHERE report_id = '2026-11-18T00:00:00Z_example.com'")" "1/1"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

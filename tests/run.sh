@@ -56,6 +56,8 @@ for b in "$@"; do
 	[ "$unit_only" = 1 ] && continue
 	bash tests/integration.sh "$b/tlsrpt" "$PGTMP" "it$n" >"$out" 2>&1
 	tally "$b/integration" "$out" $?
+	bash tests/output.sh "$b/tlsrpt" "$PGTMP" "out$n" >"$out" 2>&1
+	tally "$b/output" "$out" $?
 	bash tests/http.sh "$b/tlsrpt" "$PGTMP" "http$n" >"$out" 2>&1
 	tally "$b/http" "$out" $?
 	bash tests/attack.sh "$b/tlsrpt" "$PGTMP" "attack$n" >"$out" 2>&1

@@ -145,7 +145,7 @@ parse(int argc, char **argv)
 		if (read_file(argv[i], 10 << 20, &raw, &rawlen, err,
 		    sizeof err) != 0)
 			continue;
-		if (report_decode(raw, rawlen, 16 << 20, &r, err,
+		if (report_decode(raw, rawlen, &lim, &r, err,
 		    sizeof err) == REPORT_OK)
 			ok++;
 		report_free(r);
@@ -159,6 +159,9 @@ parse(int argc, char **argv)
 
 /* The floor's tables: the staging table's shape (the report row without
  * its raw bytes), policy and failure_detail, all plain. */
+/* the default limits of lib/conf.c */
+static const struct report_limits lim = { 16 << 20, 200000 };
+
 #define FLOOR_SCHEMA	"tlsrpt_bench_floor"
 #define FLOOR_DDL							\
 	"SET client_min_messages = warning; "				\
@@ -205,7 +208,7 @@ copy_floor(const char *conninfo, int argc, char **argv)
 		if (read_file(argv[k], 10 << 20, &raw, &rawlen, err,
 		    sizeof err) != 0)
 			continue;
-		if (report_decode(raw, rawlen, 16 << 20, &r, err,
+		if (report_decode(raw, rawlen, &lim, &r, err,
 		    sizeof err) == REPORT_OK) {
 			rows[n].r = owned[n] = r;
 			rows[n].id = (int64_t)n + 1;

@@ -29,6 +29,7 @@
 
 #include <libpq-fe.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "intake.h"
 #include "log.h"
@@ -41,6 +42,7 @@
 #include "xmalloc.h"
 
 #include "db.h"
+#include "tgz.h"
 
 /* A report for domain D with report-id ID: sts D 10/2, one failure. */
 #define JSON(org, id, start, d)						\
@@ -103,24 +105,6 @@ item(struct intake_item *it, const char *raw, const char *source)
 	it->source = source;
 }
 
-/* noise - fill buf with letters and digits that do not compress */
-static const char *
-noise(char *buf, size_t len)
-{
-	static const char	 abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	uint64_t		 x = 88172645463325252ULL;
-	size_t			 i;
-
-	for (i = 0; i + 1 < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		buf[i] = abc[x % (sizeof abc - 1)];
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
 /* spooled - entries waiting in the spool */
 static long
 spooled(void)
@@ -143,14 +127,16 @@ test_verdicts(void)
 	static const char text[] = "hello";
 	struct intake		 in;
 	struct intake_item	 it[6];
-	char			 err[ERRLEN], *huge, rid[20000];
+	char			 err[ERRLEN], *huge;
 	size_t			 i;
 
-	/* a report-id far beyond what a btree index row takes (and not
-	 * compressible): decoded, then refused by the database for its
-	 * data (SQLSTATE 54000) */
-	huge = xasprintf(JSON("V Org", "%s", "2024-04-01T00:00:00Z",
-	    "ours.test"), noise(rid, sizeof rid));
+	/* a report the database refuses for its data (a CHECK of this
+	 * test's schema stands for whatever a future schema may refuse;
+	 * the decoder's caps keep real ones from it) */
+	q("ALTER TABLE report ADD CONSTRAINT test_refuse CHECK "
+	    "(organization_name <> 'Refused Org')", NULL, NULL);
+	huge = xstrdup(JSON("Refused Org", "v-3", "2024-04-01T00:00:00Z",
+	    "ours.test"));
 	intake_open(&in, &conf, "test-intake", INTAKE_QUARANTINE, NULL);
 	item(&it[0], good, "192.0.2.1");
 	item(&it[1], good, "192.0.2.2");
@@ -186,7 +172,8 @@ test_verdicts(void)
 	    "192.0.2.4,192.0.2.5,192.0.2.6");
 	for (i = 0; i < 6; i++)
 		intake_item_clear(&it[i]);
-	q("DELETE FROM quarantine", NULL, NULL);
+	q("DELETE FROM quarantine; ALTER TABLE report DROP CONSTRAINT "
+	    "test_refuse", NULL, NULL);
 
 	/* the file door: nothing kept, the operator's file stays */
 	in.flags = 0;
@@ -245,8 +232,8 @@ test_away(void)
 	static const char bad[] = "{\"organization-name\":\"x\"}";
 	struct intake		 in;
 	struct intake_item	 it[2];
-	char			 err[ERRLEN];
-	size_t			 done = 0;
+	char			 err[ERRLEN], *many;
+	size_t			 done = 0, i;
 
 	intake_open(&in, &away, "test-intake", INTAKE_SPOOL |
 	    INTAKE_QUARANTINE, NULL);
@@ -312,6 +299,27 @@ test_away(void)
 	intake_close(&in);
 	t_int("spool of a missing directory", spool_count("/nonexistent/x"),
 	    -1);
+
+	/* 150 entries: more than one replay transaction (100 each) */
+	intake_open(&in, &away, "test-intake", INTAKE_SPOOL, NULL);
+	for (i = 0; i < 150; i++) {
+		many = xasprintf(JSON("Many Org", "m-%zu",
+		    "2024-04-01T00:00:00Z", "ours.test"), i);
+		item(&it[0], many, NULL);
+		intake_submit(&in, it, 1, err, sizeof err);
+		intake_item_clear(&it[0]);
+		free(many);
+	}
+	intake_close(&in);
+	t_int("many spooled", spool_count(spooldir), 150);
+	intake_open(&in, &conf, "test-intake", INTAKE_QUARANTINE, NULL);
+	t_int("many replayed", spool_replay(&in, spooldir, &done, err,
+	    sizeof err), 0);
+	t_int("many: all taken", (int64_t)done, 150);
+	intake_close(&in);
+	t_str("many: stored once each", q("SELECT count(*) || '/' || "
+	    "count(DISTINCT report_id) FROM report WHERE organization_name = "
+	    "'Many Org'", NULL, NULL), "150/150");
 	t_ok("spool_entry_free(NULL)", spool_entry_free(NULL) == NULL, NULL);
 }
 
@@ -379,7 +387,7 @@ test_reparse(void)
 	    sizeof err), 0);
 	intake_close(&in);
 	t_int("reparse: none failed", (int64_t)failed, 0);
-	t_int("reparse: 6 rewritten, 1 recovered", (int64_t)reparsed, 7);
+	t_int("reparse: 156 rewritten, 1 recovered", (int64_t)reparsed, 157);
 	t_str("reparse flags restored", q("SELECT array_to_string(flags, ',') "
 	    "FROM report WHERE id = $1", idtext(it[0].id), NULL), flags1);
 	t_str("reparse verdict, contact, home", q("SELECT verdict || ' ' || "
@@ -419,6 +427,114 @@ test_reparse(void)
 	conf_free(&c2);
 }
 
+/*
+ * test_spool_cap - spool_max_bytes: past it a report is a temporary
+ * failure (serve answers 503), not spooled
+ */
+static void
+test_spool_cap(void)
+{
+	struct intake		 in;
+	struct intake_item	 it;
+	struct conf		 c;
+	struct buf		 big = BUF_INIT;
+	char			 text[512], dir[] = "/tmp/tlsrpt-test-cap.XXXXXX";
+	char			 err[ERRLEN];
+	int			 i, verdicts[3];
+
+	if (mkdtemp(dir) == NULL || spool_init(dir, err, sizeof err) == -1)
+		return;
+	snprintf(text, sizeof text, "database = host=/nonexistent dbname=x\n"
+	    "spool_dir = %s\nspool_max_bytes = 1M\n", dir);
+	if (load_conf(&c, text) == -1)
+		return;
+	/* a report padded to 600 KB with blanks: two fit under 1 MiB */
+	buf_puts(&big, JSON("Cap Org", "cap-1", "2024-04-01T00:00:00Z",
+	    "ours.test"));
+	big.len--;		/* reopen the object */
+	for (i = 0; i < 600 * 1024; i++)
+		buf_putc(&big, ' ');
+	buf_putc(&big, '}');
+	intake_open(&in, &c, "test-intake", INTAKE_SPOOL, NULL);
+	for (i = 0; i < 3; i++) {
+		memset(&it, 0, sizeof it);
+		it.raw = big.data;
+		it.rawlen = big.len;
+		it.transport = "https";
+		intake_submit(&in, &it, 1, err, sizeof err);
+		verdicts[i] = it.verdict;
+		if (i == 2)
+			t_ok("spool cap: why", strstr(it.reason,
+			    "spool_max_bytes") != NULL, it.reason);
+		intake_item_clear(&it);
+	}
+	t_int("spool cap: first spooled", verdicts[0], INTAKE_SPOOLED);
+	t_int("spool cap: second spooled (1.2 MB now)", verdicts[1],
+	    INTAKE_SPOOLED);
+	t_int("spool cap: third refused", verdicts[2], INTAKE_TEMPFAIL);
+	t_int("spool cap: two entries", spool_count(dir), 2);
+	intake_close(&in);
+	conf_free(&c);
+	buf_free(&big);
+	snprintf(text, sizeof text, "rm -rf '%s'", dir);
+	if (system(text) != 0)
+		printf("could not remove %s\n", dir);
+}
+
+/*
+ * test_conflict - the forged copy first, the genuine one later: the
+ * genuine one is kept beside it (never dropped), and a copy that only
+ * differs in its compression is the same report
+ */
+static void
+test_conflict(void)
+{
+	static const char forged[] = BARE("2024-04-07T00:00:00Z_ours.test",
+	    "2024-04-07T00:00:00Z");
+	static const char genuine[] = JSON("Bare Org",
+	    "2024-04-07T00:00:00Z_ours.test", "2024-04-07T00:00:00Z",
+	    "ours.test");
+	struct intake		 in;
+	struct intake_item	 it[2];
+	struct buf		 gz = BUF_INIT;
+	char			 err[ERRLEN];
+
+	intake_open(&in, &conf, "test-intake", INTAKE_QUARANTINE, NULL);
+	item(&it[0], forged, "203.0.113.66");
+	t_int("conflict: forged first", intake_submit(&in, it, 1, err,
+	    sizeof err), 0);
+	t_int("conflict: forged stored", it[0].verdict, INTAKE_STORED);
+	item(&it[1], genuine, "209.85.220.41");
+	t_int("conflict: genuine", intake_submit(&in, &it[1], 1, err,
+	    sizeof err), 0);
+	t_int("conflict: genuine kept", it[1].verdict, INTAKE_CONFLICT);
+	t_int("conflict: kept beside", it[1].kept, INTAKE_KEPT_CONFLICT);
+	t_int("conflict: of the forged report", it[1].id, it[0].id);
+	t_str("conflict: the genuine bytes are there", q("SELECT source || ' ' "
+	    "|| (convert_from(raw, 'UTF8') = $2) FROM report_conflict WHERE "
+	    "report_id = $1", idtext(it[0].id), genuine),
+	    "209.85.220.41 true");
+	intake_item_clear(&it[0]);
+	intake_item_clear(&it[1]);
+
+	/* the genuine report gzip'd: the same decoded content as the kept
+	 * copy, so nothing new */
+	gz_member(&gz, genuine, strlen(genuine), NULL);
+	memset(&it[0], 0, sizeof it[0]);
+	it[0].raw = gz.data;
+	it[0].rawlen = gz.len;
+	it[0].transport = "https";
+	t_int("conflict: re-compressed", intake_submit(&in, it, 1, err,
+	    sizeof err), 0);
+	t_int("conflict: re-compressed is the same", it[0].verdict,
+	    INTAKE_DUPLICATE);
+	t_str("conflict: one kept", q("SELECT conflicts FROM report WHERE "
+	    "id = $1", idtext(it[0].id), NULL), "1");
+	intake_item_clear(&it[0]);
+	buf_free(&gz);
+	intake_close(&in);
+}
+
 int
 main(void)
 {
@@ -441,6 +557,8 @@ main(void)
 			test_auth_hint();
 			test_away();
 			test_reparse();
+			test_conflict();
+			test_spool_cap();
 		}
 	}
 	conf_free(&conf);

@@ -412,6 +412,71 @@ test_counting(void)
 	q("DELETE FROM report WHERE start_raw = 'p1'", NULL, NULL);
 }
 
+/*
+ * test_hostile - no stored value can break or falsify the summary:
+ *   O1, O2  big.test, 9223372036854775807 successful and 1 failed each:
+ *           every sum in numeric, the totals shown capped at the bigint
+ *           maximum (each report's own total already overflowed bigint)
+ *   N1      an sts policy for a policy-domain that is no host name
+ *           ("\033[31m=evil\".big.test"): counts for no one, even with
+ *           every domain ours
+ *   C1, C2  c.test: a report and a copy of it that differs: one report,
+ *           the first copy's figures, 1 conflicted
+ */
+static void
+test_hostile(void)
+{
+	char			 d1[] = "big.test", d2[] = "c.test";
+	char			*doms[] = { d1, d2 };
+	struct summary_query	 sq;
+	struct summary		 s;
+	struct report		*rs[5];
+	struct store_item	 items[5];
+	char			 err[ERRLEN], got[1024];
+	size_t			 i;
+
+	for (i = 0; i < 2; i++) {
+		rs[i] = mk_report("Huge", i ? "o-2" : "o-1", "o", DAY(20));
+		add_policy(rs[i], "sts", "big.test", INT64_MAX, 1);
+	}
+	rs[2] = mk_report("Evil", "n-1", "n", DAY(20));
+	add_policy(rs[2], "sts", "\033[31m=evil\".big.test", 5, 5);
+	rs[3] = mk_report("Copier", "c-1", "c", DAY(20));
+	add_policy(rs[3], "sts", "c.test", 10, 1);
+	rs[4] = mk_report("Copier", "c-1", "c", DAY(20));
+	add_policy(rs[4], "sts", "c.test", 1000, 0);
+	t_int("hostile store", store_reports(rs, 5, doms, 2, items), 0);
+	t_int("hostile: the differing copy", items[4].verdict, STORE_CONFLICT);
+
+	memset(&sq, 0, sizeof sq);
+	sq.domains = doms;
+	sq.n_domains = 2;
+	sq.from = sq.to = "2024-03-20";
+	t_int("hostile summary", query_summary(st, &sq, &s, err, sizeof err),
+	    0);
+	domain_list(&s, got, sizeof got);
+	t_str("hostile domains", got, "big.test,c.test");
+	check_domain("hostile", &s, "big.test", "2/9223372036854775807/2",
+	    "success=9223372036854775807", "Huge:2/9223372036854775807/2",
+	    "");
+	check_domain("hostile", &s, "c.test", "1/10/1", "success=10",
+	    "Copier:1/10/1", "");
+	t_int("hostile: conflicted", s.n_domains == 2 ?
+	    s.domains[1].conflicted : -1, 1);
+	t_int("hostile: not conflicted", s.n_domains == 2 ?
+	    s.domains[0].conflicted : -1, 0);
+	query_summary_free(&s);
+
+	/* every domain ours: still no row for the escape sequence */
+	sq.domains = NULL;
+	sq.n_domains = 0;
+	t_int("hostile summary, all ours", query_summary(st, &sq, &s, err,
+	    sizeof err), 0);
+	domain_list(&s, got, sizeof got);
+	t_str("hostile: no host name, no row", got, "big.test,c.test");
+	query_summary_free(&s);
+}
+
 int
 main(void)
 {
@@ -419,6 +484,7 @@ main(void)
 	if (db_start("test_query", 0) == 0) {
 		test_summary();
 		test_counting();
+		test_hostile();
 	}
 	db_stop();
 	return t_done();

@@ -23,11 +23,16 @@
 #include "buf.h"
 #include "decode.h"
 #include "util.h"
+#include "xmalloc.h"
 #include "t.h"
 #include "tgz.h"
 
 #define MiB		(1024 * 1024)
 #define MAX_JSON	(16 * MiB)
+#define MAX_VALUES	200000
+
+/* the default limits of lib/conf.c */
+static const struct report_limits lim = { MAX_JSON, MAX_VALUES };
 
 /*
  * Helpers.
@@ -224,7 +229,7 @@ test_corpus(void)
 		if (!t_ok(f[0], (raw = slurp(path, &rawlen)) != NULL,
 		    "cannot read"))
 			continue;
-		rc = report_decode(raw, rawlen, MAX_JSON, &r, err,
+		rc = report_decode(raw, rawlen, &lim, &r, err,
 		    sizeof(err));
 		free(raw);
 		if (!t_int(f[0], rc, REPORT_OK)) {
@@ -922,11 +927,11 @@ run_json(const struct json_case *c)
 	enum report_error rc;
 
 	if (c->direct)
-		rc = report_parse_json(c->json, strlen(c->json), &r, err,
-		    sizeof(err));
+		rc = report_parse_json(c->json, strlen(c->json), MAX_VALUES,
+		    &r, err, sizeof(err));
 	else
 		rc = report_decode((const unsigned char *)c->json,
-		    strlen(c->json), MAX_JSON, &r, err, sizeof(err));
+		    strlen(c->json), &lim, &r, err, sizeof(err));
 	if (!t_int(c->name, rc, c->rc))
 		printf("  err: %s\n", err);
 	if (c->rc != REPORT_OK) {
@@ -968,10 +973,11 @@ test_built(void)
 	buf_puts(&b, "{\"a\":");
 	for (i = 0; i < 1000; i++)
 		buf_putc(&b, '[');
-	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
+	rc = report_decode(b.data, b.len, &lim, &r, err, sizeof(err));
 	t_int("deep nesting", rc, REPORT_ERR_JSON);
 	t_ok("deep nesting", strstr(err, "nesting") != NULL, err);
-	rc = report_parse_json((const char *)b.data + 5, b.len - 5, &r, err,
+	rc = report_parse_json((const char *)b.data + 5, b.len - 5,
+	    MAX_VALUES, &r, err,
 	    sizeof(err));
 	t_int("deep nesting, array only", rc, REPORT_ERR_JSON);
 	t_str("deep nesting, array only", err,
@@ -985,7 +991,7 @@ test_built(void)
 	for (i = 0; i < 31; i++)
 		buf_putc(&b, ']');
 	buf_puts(&b, "," ORG DAY RID POLICIES(STS) CONTACT "}");
-	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
+	rc = report_decode(b.data, b.len, &lim, &r, err, sizeof(err));
 	if (t_int("nesting 32", rc, REPORT_OK)) {
 		check_flags("nesting 32", r->flags, REPORT_F_EXTENSION_MEMBER,
 		    0);
@@ -999,7 +1005,7 @@ test_built(void)
 	for (i = 0; i < 32; i++)
 		buf_putc(&b, ']');
 	buf_puts(&b, "," ORG DAY RID POLICIES(STS) CONTACT "}");
-	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
+	rc = report_decode(b.data, b.len, &lim, &r, err, sizeof(err));
 	t_int("nesting 33", rc, REPORT_ERR_JSON);
 
 	/* R31: 4 KiB cap on a UTF-8 boundary: "a" + 3000 x U+00E9 puts
@@ -1009,7 +1015,7 @@ test_built(void)
 	for (i = 0; i < 3000; i++)
 		buf_puts(&b, "\xc3\xa9");
 	buf_puts(&b, "\"}]}]," CONTACT "}");
-	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
+	rc = report_decode(b.data, b.len, &lim, &r, err, sizeof(err));
 	if (t_int("reason truncated", rc, REPORT_OK)) {
 		check_flags("reason truncated", r->flags,
 		    REPORT_F_REASON_TRUNCATED, 0);
@@ -1025,7 +1031,7 @@ test_built(void)
 	for (i = 0; i < 4096; i++)
 		buf_putc(&b, 'x');
 	buf_puts(&b, "\"}]}]," CONTACT "}");
-	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
+	rc = report_decode(b.data, b.len, &lim, &r, err, sizeof(err));
 	if (t_int("reason 4096", rc, REPORT_OK)) {
 		check_flags("reason 4096", r->flags, 0,
 		    REPORT_F_REASON_TRUNCATED);
@@ -1034,6 +1040,273 @@ test_built(void)
 		report_free(r);
 	}
 	buf_free(&b);
+}
+
+/*
+ * test_caps - every key or domain has a length cap that refuses the
+ * report naming the field; free text is cut at its cap and flagged.
+ * Each template has one %s where a string of n 'x' goes.
+ */
+struct cap_case {
+	const char	*field;		/* as the reason names it */
+	const char	*tmpl;
+	size_t		 cap;
+	int		 cut;		/* 1: free text, cut and flagged */
+};
+
+#define TOP(k)		"{\"" k "\":\"%s\"," DAY RID POLICIES(STS) CONTACT "}"
+#define IN_POL(k)	WITH_POL(ENTRY(POL("sts", DOM ",\"" k "\":\"%s\""), \
+			SUM("1", "0"), ""))
+#define IN_FD(k)	WITH_FD(FD("starttls-not-supported", "1", \
+			",\"" k "\":\"%s\""))
+
+static const struct cap_case cap_cases[] = {
+	{ "organization-name", TOP("organization-name"), 1024, 0 },
+	{ "report-id", "{" ORG DAY "\"report-id\":\"%s\"," POLICIES(STS)
+	    CONTACT "}", 1024, 0 },
+	{ "start-datetime in date-range", "{" ORG "\"date-range\":{"
+	    "\"start-datetime\":\"%s\",\"end-datetime\":"
+	    "\"2024-01-01T23:59:59Z\"}," RID POLICIES(STS) CONTACT "}", 64, 0 },
+	{ "policy-type in policy 1", WITH_POL(ENTRY("\"policy\":{"
+	    "\"policy-type\":\"%s\"" DOM "}", SUM("1", "0"), "")), 64, 0 },
+	{ "policy-domain in policy 1", WITH_POL(ENTRY(POL("sts",
+	    ",\"policy-domain\":\"%s\""), SUM("1", "0"), "")), 255, 0 },
+	{ "mx-host in policy 1", IN_POL("mx-host"), 255, 0 },
+	{ "result-type in policy 1 failure detail 1", WITH_FD("{"
+	    "\"result-type\":\"%s\",\"failed-session-count\":1}"), 64, 0 },
+	{ "sending-mta-ip in policy 1 failure detail 1",
+	    IN_FD("sending-mta-ip"), 64, 0 },
+	{ "receiving-ip in policy 1 failure detail 1", IN_FD("receiving-ip"),
+	    64, 0 },
+	{ "receiving-mx-hostname in policy 1 failure detail 1",
+	    IN_FD("receiving-mx-hostname"), 255, 0 },
+	{ "receiving-mx-host-name in policy 1 failure detail 1",
+	    IN_FD("receiving-mx-host-name"), 255, 0 },
+	{ "contact-info", "{" ORG DAY RID POLICIES(STS)
+	    "\"contact-info\":\"%s\"}", 1024, 1 },
+	{ "policy-string", IN_POL("policy-string"), 4096, 1 },
+	{ "receiving-mx-helo", IN_FD("receiving-mx-helo"), 4096, 1 },
+	{ "additional-information", IN_FD("additional-information"), 4096, 1 },
+};
+
+/* cap_text - the cut field's value in r, or NULL */
+static const char *
+cap_text(const struct cap_case *c, const struct report *r)
+{
+	if (strcmp(c->field, "contact-info") == 0)
+		return r->contact_info;
+	if (strcmp(c->field, "policy-string") == 0)
+		return r->policies[0].policy_string[0];
+	if (strcmp(c->field, "receiving-mx-helo") == 0)
+		return r->policies[0].failures[0].receiving_mx_helo;
+	return r->policies[0].failures[0].additional_information;
+}
+
+/* run_cap - the field at its cap and one byte over */
+static void
+run_cap(const struct cap_case *c)
+{
+	struct report	*r;
+	char		 err[ERRLEN] = "", want[300], *x, *json;
+	size_t		 n;
+	enum report_error rc;
+
+	for (n = c->cap; n <= c->cap + 1; n++) {
+		x = xcalloc(n + 1, 1);
+		memset(x, 'x', n);
+		json = xasprintf(c->tmpl, x);
+		err[0] = '\0';
+		rc = report_parse_json(json, strlen(json), MAX_VALUES, &r, err,
+		    sizeof(err));
+		if (c->cut && t_int(c->field, rc, REPORT_OK)) {
+			t_int(c->field, (int64_t)strlen(cap_text(c, r)),
+			    (int64_t)c->cap);
+			check_flags(c->field, r->flags, n > c->cap ?
+			    REPORT_F_TEXT_TRUNCATED : 0, n > c->cap ? 0 :
+			    REPORT_F_TEXT_TRUNCATED);
+		} else if (!c->cut && n > c->cap) {
+			snprintf(want, sizeof(want), "%s longer than %zu bytes",
+			    c->field, c->cap);
+			t_int(c->field, rc, REPORT_ERR_SCHEMA);
+			t_str(c->field, err, want);
+		} else if (!c->cut)
+			t_ok(c->field, strstr(err, "longer") == NULL, err);
+		report_free(r);
+		free(json);
+		free(x);
+	}
+}
+
+/*
+ * test_digest - report_digest: every field of the content changes it;
+ * the JSON's layout, member order and the gzip around it do not
+ */
+#define DIGEST_BASE(org, contact, rid, start, end, ptype, pdom, pstr, mx, \
+	    ok, bad, rt, sip, rmx, helo, rip, n, info, code) \
+	"{\"organization-name\":\"" org "\",\"date-range\":{" \
+	"\"start-datetime\":\"" start "\",\"end-datetime\":\"" end "\"}," \
+	"\"contact-info\":\"" contact "\",\"report-id\":\"" rid "\"," \
+	"\"policies\":[{\"policy\":{\"policy-type\":\"" ptype "\"," \
+	"\"policy-domain\":\"" pdom "\",\"policy-string\":[\"" pstr "\"]," \
+	"\"mx-host\":[\"" mx "\"]},\"summary\":{" \
+	"\"total-successful-session-count\":" ok "," \
+	"\"total-failure-session-count\":" bad "},\"failure-details\":[{" \
+	"\"result-type\":\"" rt "\",\"sending-mta-ip\":\"" sip "\"," \
+	"\"receiving-mx-hostname\":\"" rmx "\",\"receiving-mx-helo\":\"" \
+	helo "\",\"receiving-ip\":\"" rip "\",\"failed-session-count\":" n \
+	",\"additional-information\":\"" info "\",\"failure-reason-code\":\"" \
+	code "\"}]}]}"
+/* D(...) - DIGEST_BASE with its arguments expanded first (so D(DB)
+ * works) */
+#define D(...)	DIGEST_BASE(__VA_ARGS__)
+#define DB	"O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z", \
+	"sts", "a.example", "mode: enforce", "mx.a.example", "1", "2", \
+	"certificate-expired", "192.0.2.1", "mx.a.example", "helo", \
+	"192.0.2.2", "2", "info", "code"
+
+static const char *const digest_variants[] = {
+	D("O2", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c2@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r2", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "tlsa", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "b.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: testing", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.b.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "9", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "9",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "tlsa-invalid", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.9", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.b.example", "helo",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo2",
+	    "192.0.2.2", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.9", "2", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "3", "info", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info2", "code"),
+	D("O", "c@x", "r", "2024-01-01T00:00:00Z", "2024-01-01T23:59:59Z",
+	    "sts", "a.example", "mode: enforce", "mx.a.example", "1", "2",
+	    "certificate-expired", "192.0.2.1", "mx.a.example", "helo",
+	    "192.0.2.2", "2", "info", "code2"),
+};
+
+/* digest_of - report_digest of json, or all zero when it does not parse */
+static void
+digest_of(const char *json, size_t len, unsigned char *md)
+{
+	struct report	*r;
+	char		 err[ERRLEN];
+
+	memset(md, 0, REPORT_DIGEST_LEN);
+	if (report_parse_json(json, len, MAX_VALUES, &r, err,
+	    sizeof(err)) != REPORT_OK) {
+		t_ok("digest fixture parses", 0, err);
+		return;
+	}
+	report_digest(r, md);
+	report_free(r);
+}
+
+static void
+test_digest(void)
+{
+	static const char base[] = D(DB);
+	/* the same content: blanks, member order, a report-id key later */
+	static const char layout[] = "{ \"contact-info\" : \"c@x\", "
+	    "\"organization-name\":\"O\",\"report-id\":\"r\",\"date-range\":{"
+	    "\"end-datetime\":\"2024-01-01T23:59:59Z\",\"start-datetime\":"
+	    "\"2024-01-01T00:00:00Z\"},\"policies\":[{\"summary\":{"
+	    "\"total-failure-session-count\":2,"
+	    "\"total-successful-session-count\":1},\"policy\":{"
+	    "\"policy-type\":\"sts\",\"policy-domain\":\"A.EXAMPLE.\","
+	    "\"policy-string\":[\"mode: enforce\"],\"mx-host\":["
+	    "\"mx.a.example\"]},\"failure-details\":[{\"failed-session-count\""
+	    ":2,\"result-type\":\"certificate-expired\",\"sending-mta-ip\":"
+	    "\"192.0.2.1\",\"receiving-mx-hostname\":\"mx.a.example\","
+	    "\"receiving-mx-helo\":\"helo\",\"receiving-ip\":\"192.0.2.2\","
+	    "\"additional-information\":\"info\",\"failure-reason-code\":"
+	    "\"code\"}]}]}";
+	unsigned char	 md0[REPORT_DIGEST_LEN], md[REPORT_DIGEST_LEN];
+	struct buf	 gz = BUF_INIT;
+	struct report	*r;
+	char		 err[ERRLEN], name[64];
+	size_t		 i;
+
+	digest_of(base, strlen(base), md0);
+	for (i = 0; i < sizeof(digest_variants) / sizeof(digest_variants[0]);
+	    i++) {
+		snprintf(name, sizeof(name), "digest: variant %zu differs",
+		    i + 1);
+		digest_of(digest_variants[i], strlen(digest_variants[i]), md);
+		t_ok(name, memcmp(md, md0, sizeof(md)) != 0, NULL);
+	}
+	digest_of(layout, strlen(layout), md);
+	t_ok("digest: layout and order do not count",
+	    memcmp(md, md0, sizeof(md)) == 0, NULL);
+	/* two gzip members (a flag): the same content */
+	gz_member(&gz, base, 40, NULL);
+	gz_member(&gz, base + 40, strlen(base) - 40, NULL);
+	if (t_int("digest: gzip", report_decode(gz.data, gz.len, &lim, &r,
+	    err, sizeof(err)), REPORT_OK)) {
+		report_digest(r, md);
+		t_ok("digest: compression does not count",
+		    memcmp(md, md0, sizeof(md)) == 0, NULL);
+		report_free(r);
+	}
+	buf_free(&gz);
 }
 
 /*
@@ -1094,6 +1367,7 @@ static void
 run_decode(const struct decode_case *c)
 {
 	static const char good[] = GOOD;
+	struct report_limits small;
 	struct buf	 b = BUF_INIT;
 	struct report	*r;
 	char		 err[ERRLEN] = "", what[600];
@@ -1114,8 +1388,10 @@ run_decode(const struct decode_case *c)
 	}
 	buf_append(&b, c->post, c->postlen);
 	b.len -= (size_t)c->cut;
+	small.max_json = c->max_json ? c->max_json : MAX_JSON;
+	small.max_values = MAX_VALUES;
 	rc = report_decode(b.data ? b.data : (const unsigned char *)"", b.len,
-	    c->max_json ? c->max_json : MAX_JSON, &r, err, sizeof(err));
+	    &small, &r, err, sizeof(err));
 	if (!t_int(c->name, rc, c->rc))
 		printf("  err: %s\n", err);
 	if (c->rc != REPORT_OK) {
@@ -1141,12 +1417,69 @@ test_bomb(void)
 	enum report_error rc;
 
 	gz_bomb(&b, 64 * (size_t)MiB);
-	rc = report_decode(b.data, b.len, MAX_JSON, &r, err, sizeof(err));
+	rc = report_decode(b.data, b.len, &lim, &r, err, sizeof(err));
 	t_int("gzip bomb", rc, REPORT_ERR_TOO_BIG);
 	t_ok("gzip bomb", r == NULL, "report not NULL");
 	t_str("gzip bomb", err,
 	    "report is larger than 16777216 bytes when inflated");
 	buf_free(&b);
+}
+
+/*
+ * test_values - max_report_values: values are counted before the tree is
+ * built, in the report and in JSON texts inside strings
+ */
+static void
+test_values(void)
+{
+	struct buf	 b = BUF_INIT, z = BUF_INIT;
+	struct report	*r;
+	char		 err[ERRLEN] = "";
+	size_t		 i;
+
+	/* {"a":[1,2,3]}: the object, the array, three numbers = 5 values;
+	 * at 5 the scan passes (the schema then fails), at 4 it refuses */
+	t_int("values: at the cap", report_parse_json("{\"a\":[1,2,3]}", 13,
+	    5, &r, err, sizeof(err)), REPORT_ERR_SCHEMA);
+	t_int("values: one over", report_parse_json("{\"a\":[1,2,3]}", 13,
+	    4, &r, err, sizeof(err)), REPORT_ERR_TOO_BIG);
+	t_str("values: why", err,
+	    "report has more than 4 JSON values (max_report_values)");
+
+	/* the 14 KB body of the issue: 5 million empty objects in gzip */
+	buf_puts(&b, "{\"x\":[{}");
+	for (i = 1; i < 5000000; i++)
+		buf_append(&b, ",{}", 3);
+	buf_puts(&b, "]}");
+	gz_member(&z, b.data, b.len, NULL);
+	t_ok("values: the bomb is small", z.len < 64 * 1024, NULL);
+	t_int("values: the bomb", report_decode(z.data, z.len, &lim, &r, err,
+	    sizeof(err)), REPORT_ERR_TOO_BIG);
+	t_ok("values: the bomb, no report", r == NULL, NULL);
+	t_str("values: the bomb, why", err, "report has more than 200000 JSON "
+	    "values (max_report_values)");
+
+	/* a TLSA policy-string holding a JSON text of 100 strings (R22):
+	 * flattened under a cap of 200 values, kept whole under 60 (the
+	 * outer report has fewer) */
+	buf_reset(&b);
+	buf_puts(&b, "{" ORG DAY RID "\"policies\":[{\"policy\":{"
+	    "\"policy-type\":\"tlsa\"" DOM ",\"policy-string\":[\"[");
+	for (i = 0; i < 100; i++)
+		buf_puts(&b, i ? ",\\\"a\\\"" : "\\\"a\\\"");
+	buf_puts(&b, "]\"]}," SUM("1", "0") "}]," CONTACT "}");
+	t_int("values: inside a string", report_parse_json((char *)b.data,
+	    b.len, 200, &r, err, sizeof(err)), REPORT_OK);
+	t_int("values: inside a string, flattened", r ?
+	    (int64_t)r->policies[0].n_policy_string : -1, 100);
+	r = report_free(r);
+	t_int("values: inside a string, over", report_parse_json(
+	    (char *)b.data, b.len, 60, &r, err, sizeof(err)), REPORT_OK);
+	t_int("values: inside a string, over: kept whole", r ?
+	    (int64_t)r->policies[0].n_policy_string : -1, 1);
+	report_free(r);
+	buf_free(&b);
+	buf_free(&z);
 }
 
 /*
@@ -1243,6 +1576,34 @@ static const struct domain_case domain_cases[] = {
 	{ "only a tlsa host and nothing else names a domain",
 	    WITH_ID("r1", WITHDOM("tlsa", "mx.h.example")), NULL,
 	    "mx.h.example", "mx.h.example" },
+	/* R23: only host names name a domain */
+	{ "an escape sequence is no host name", WITH_ID("r1", WITHDOM("sts",
+	    "\\u001b[31m=evil\\\".example.com")), NULL, "(unknown)",
+	    "(none)" },
+	{ "an invalid sts domain is passed over", WITH_ID("1339+t.example",
+	    WITHDOM("sts", "bad_name.t.example") "," WITHDOM("tlsa",
+	    "mx.t.example")), NULL, "t.example", "(none),mx.t.example*" },
+	{ "a U-label is no host name", WITH_ID("r1", WITHDOM("sts",
+	    "b\xc3\xbc" "cher.example")), NULL, "(unknown)", "(none)" },
+	{ "a label over 63 bytes", WITH_ID("r1", WITHDOM("sts",
+	    "a234567890123456789012345678901234567890123456789012345678901234"
+	    ".example")), NULL, "(unknown)", "(none)" },
+	{ "a label of 63 bytes", WITH_ID("r1", WITHDOM("sts",
+	    "a23456789012345678901234567890123456789012345678901234567890123"
+	    ".example")), NULL,
+	    "a23456789012345678901234567890123456789012345678901234567890123"
+	    ".example",
+	    "a23456789012345678901234567890123456789012345678901234567890123"
+	    ".example" },
+	{ "a label starting with a dash", WITH_ID("r1", WITHDOM("sts",
+	    "-a.example")), NULL, "(unknown)", "(none)" },
+	{ "an empty label", WITH_ID("r1", WITHDOM("sts", "a..example")), NULL,
+	    "(unknown)", "(none)" },
+	{ "an invalid hint is passed over", WITH_ID("r1",
+	    NODOM("no-policy-found")), "exa mple.net", "(unknown)",
+	    "(unknown)" },
+	{ "a report-id ending in an invalid name", WITH_ID("1339+a..example",
+	    NODOM("no-policy-found")), NULL, "(unknown)", "(unknown)" },
 };
 
 /* run_domain - parse, then assign with the row's hint (twice: it must be
@@ -1255,8 +1616,8 @@ run_domain(const struct domain_case *c)
 	char		 err[ERRLEN], name[160];
 	size_t		 i;
 
-	if (!t_int(c->name, report_parse_json(c->json, strlen(c->json), &r,
-	    err, sizeof(err)), REPORT_OK)) {
+	if (!t_int(c->name, report_parse_json(c->json, strlen(c->json),
+	    MAX_VALUES, &r, err, sizeof(err)), REPORT_OK)) {
 		printf("  err: %s\n", err);
 		return;
 	}
@@ -1264,7 +1625,8 @@ run_domain(const struct domain_case *c)
 	report_assign_domains(r, c->hint);
 	buf_append(&got, "", 0);
 	for (i = 0; i < r->n_policies; i++)
-		buf_printf(&got, "%s%s%s", i ? "," : "", r->policies[i].domain,
+		buf_printf(&got, "%s%s%s", i ? "," : "",
+		    r->policies[i].domain ? r->policies[i].domain : "(none)",
 		    r->policies[i].dane_mx ? "*" : "");
 	t_str(c->name, (char *)got.data, c->want);
 	snprintf(name, sizeof name, "%s: home domain", c->name);
@@ -1302,6 +1664,8 @@ static const struct ours_case ours_cases[] = {
 	{ "home domain ours, policy for elsewhere",
 	    WITH_ID("2026-01-01T00:00:00Z_example.com",
 	    WITHDOM("no-policy-found", "other.org")), 1 },
+	{ "no host name is ours by its suffix", WITH_ID("f-6", WITHDOM("sts",
+	    "\\u001b[31m=evil\\\".example.com")), 0 },
 };
 
 /* test_ours - report_is_ours against two domains, and with none */
@@ -1316,8 +1680,8 @@ test_ours(void)
 
 	for (i = 0; i < sizeof(ours_cases) / sizeof(ours_cases[0]); i++) {
 		if (!t_int(ours_cases[i].name, report_parse_json(
-		    ours_cases[i].json, strlen(ours_cases[i].json), &r, err,
-		    sizeof(err)), REPORT_OK)) {
+		    ours_cases[i].json, strlen(ours_cases[i].json), MAX_VALUES,
+		    &r, err, sizeof(err)), REPORT_OK)) {
 			printf("  err: %s\n", err);
 			continue;
 		}
@@ -1379,6 +1743,10 @@ main(void)
 	for (i = 0; i < sizeof(decode_cases) / sizeof(decode_cases[0]); i++)
 		run_decode(&decode_cases[i]);
 	test_bomb();
+	test_values();
+	test_digest();
+	for (i = 0; i < sizeof(cap_cases) / sizeof(cap_cases[0]); i++)
+		run_cap(&cap_cases[i]);
 	for (i = 0; i < sizeof(domain_cases) / sizeof(domain_cases[0]); i++)
 		run_domain(&domain_cases[i]);
 	test_ours();

@@ -269,12 +269,12 @@ test_duplicates(void)
 	rs[1] = mk_report("Dup Org", "dup-2", "2024-02-01T00:00:00Z", DAY(1));
 	add_policy(rs[1], "sts", "dup.test", 2, 0);
 	rs[2] = mk_report("Dup Org", "dup-1", "2024-02-01T00:00:00Z", DAY(1));
-	add_policy(rs[2], "sts", "dup.test", 99, 0);
-	add_policy(rs[2], "tlsa", "dup.test", 99, 0);
+	add_policy(rs[2], "sts", "dup.test", 1, 0);	/* the same content */
 	/* another case of "Z": not the same string, not a duplicate */
 	rs[3] = mk_report("Dup Org", "dup-1", "2024-02-01T00:00:00z", DAY(1));
 	add_policy(rs[3], "sts", "dup.test", 3, 0);
 	rs[4] = mk_report("Dup Org", "dup-2", "2024-02-01T00:00:00Z", DAY(1));
+	add_policy(rs[4], "sts", "dup.test", 2, 0);
 	t_int("dup batch 1", store_reports(rs, 5, NULL, 0, items), 0);
 	t_int("dup 0 stored", items[0].verdict, STORE_STORED);
 	t_int("dup 1 stored", items[1].verdict, STORE_STORED);
@@ -291,7 +291,7 @@ test_duplicates(void)
 	    "WHERE id = $1", idtext(items[0].id), NULL), "not json:dup-1");
 
 	rs[0] = mk_report("Dup Org", "dup-1", "2024-02-01T00:00:00Z", DAY(1));
-	add_policy(rs[0], "sts", "dup.test", 5, 0);
+	add_policy(rs[0], "sts", "dup.test", 1, 0);
 	rs[1] = mk_report("Dup Org", "dup-3", "2024-02-01T00:00:00Z", DAY(1));
 	add_policy(rs[1], "sts", "dup.test", 5, 0);
 	t_int("dup batch 2", store_reports(rs, 2, NULL, 0, items + 2), 0);
@@ -300,8 +300,106 @@ test_duplicates(void)
 	t_int("dup new stored", items[3].verdict, STORE_STORED);
 	t_str("dup rows", q("SELECT count(*) || '/' || (SELECT count(*) FROM "
 	    "policy p JOIN report r ON r.id = p.report_id WHERE "
-	    "r.organization_name = 'Dup Org') FROM report WHERE "
-	    "organization_name = 'Dup Org'", NULL, NULL), "4/4");
+	    "r.organization_name = 'Dup Org') || '/' || (SELECT count(*) FROM "
+	    "report_conflict) FROM report WHERE organization_name = 'Dup Org'",
+	    NULL, NULL), "4/4/0");
+}
+
+/* copy - one copy of the report "Conflict Org" c-1 whose one sts policy
+ * has ok successful sessions, from source */
+static void
+copy(struct store_item *it, int64_t ok, const char *source)
+{
+	struct report	*r;
+
+	r = mk_report("Conflict Org", "c-1", "2024-02-02T00:00:00Z", DAY(2));
+	add_policy(r, "sts", "conflict.test", ok, 0);
+	report_assign_domains(r, NULL);
+	memset(it, 0, sizeof *it);
+	it->report = r;
+	it->raw = (const unsigned char *)source;
+	it->rawlen = strlen(source);
+	it->transport = "https";
+	it->source = source;
+}
+
+/* settle - store copies[0..n), free their reports; store_batch's result */
+static int
+settle(struct store_item *its, size_t n)
+{
+	char	 err[ERRLEN];
+	size_t	 i;
+	int	 temp = 0, rc;
+
+	rc = store_batch(st, its, n, &temp, err, sizeof err);
+	for (i = 0; i < n; i++)
+		its[i].report = report_free((struct report *)(uintptr_t)
+		    its[i].report);
+	return rc;
+}
+
+/*
+ * test_conflicts - a copy whose content differs is kept beside the
+ * report (never counted, never dropped), once per content, up to the
+ * cap; past it only counted; the first copy keeps counting
+ */
+static void
+test_conflicts(void)
+{
+	struct store_item	 its[3];
+	int64_t			 id;
+
+	store_set_max_conflicts(st, 2);
+	copy(&its[0], 1, "first");
+	copy(&its[1], 99, "forged in the same batch");
+	t_int("conflict batch", settle(its, 2), 0);
+	t_int("conflict: first stored", its[0].verdict, STORE_STORED);
+	t_int("conflict: in the batch", its[1].verdict, STORE_CONFLICT);
+	t_int("conflict: the report's id", its[1].id, its[0].id);
+	id = its[0].id;
+	copy(&its[0], 99, "the same forgery again");
+	copy(&its[1], 7, "another");
+	copy(&its[2], 1, "an identical copy");
+	t_int("conflict batch 2", settle(its, 3), 0);
+	t_int("conflict: the same content is kept once", its[0].verdict,
+	    STORE_DUPLICATE);
+	t_int("conflict: another", its[1].verdict, STORE_CONFLICT);
+	t_int("conflict: identical", its[2].verdict, STORE_DUPLICATE);
+	copy(&its[0], 8, "over the cap");
+	t_int("conflict batch 3", settle(its, 1), 0);
+	t_int("conflict: over the cap", its[0].verdict, STORE_CONFLICT_OVER);
+	t_str("conflict: kept, counted", q("SELECT conflicts || '/' || "
+	    "conflicts_dropped || ' ' || (SELECT string_agg(source || ':' || "
+	    "transport || ':' || convert_from(raw, 'UTF8') || ':' || "
+	    "(raw_sha256 = sha256(raw)), ',' ORDER BY id) FROM report_conflict "
+	    "c WHERE c.report_id = r.id) FROM report r WHERE id = $1",
+	    idtext(id), NULL), "2/1 forged in the same batch:https:forged in "
+	    "the same batch:true,another:https:another:true");
+	t_str("conflict: the first copy keeps counting", q("SELECT "
+	    "string_agg(total_successful::text, ',') FROM policy WHERE "
+	    "report_id = $1", idtext(id), NULL), "1");
+
+	/* the database fails keeping it: nothing of it written, retry */
+	q("ALTER TABLE report_conflict ADD CONSTRAINT test_refuse CHECK "
+	    "(source <> 'refused')", NULL, NULL);
+	store_set_max_conflicts(st, 8);
+	copy(&its[0], 9, "refused");
+	t_int("conflict refused batch", settle(its, 1), 0);
+	t_int("conflict refused: retry", its[0].verdict, STORE_RETRY);
+	t_ok("conflict refused: why", its[0].err[0] != '\0', NULL);
+	t_str("conflict refused: nothing written", q("SELECT conflicts || '/' "
+	    "|| conflicts_dropped FROM report WHERE id = $1", idtext(id), NULL),
+	    "2/1");
+	q("ALTER TABLE report_conflict DROP CONSTRAINT test_refuse", NULL,
+	    NULL);
+
+	/* stored before migration 005: no digest, a copy is a duplicate */
+	q("UPDATE report SET content_sha256 = NULL WHERE id = $1", idtext(id),
+	    NULL);
+	copy(&its[0], 10, "of an old row");
+	t_int("conflict old row batch", settle(its, 1), 0);
+	t_int("conflict: old rows have no digest", its[0].verdict,
+	    STORE_DUPLICATE);
 }
 
 /* test_failed - one report the database refuses fails alone */
@@ -319,6 +417,7 @@ test_failed(void)
 	rs[2]->start_time = INT64_C(900000000000000);	/* beyond timestamptz */
 	rs[3] = NULL;
 	rs[4] = mk_report("Bad", "b-1", "s", DAY(3));	/* dup of the first */
+	add_policy(rs[4], "sts", "bad.test", 1, 0);
 	t_int("failed batch", store_reports(rs, 5, NULL, 0, items), 0);
 	t_int("failed 0 stored", items[0].verdict, STORE_STORED);
 	t_int("failed 1 check", items[1].verdict, STORE_FAILED);
@@ -629,6 +728,7 @@ main(void)
 	test_migrate();
 	test_roundtrip();
 	test_duplicates();
+	test_conflicts();
 	test_failed();
 	test_large();
 	test_integrity();
