@@ -6,6 +6,7 @@
  *
  *	int http_start(s, l, err, errlen)
  *	unsigned http_connections(s)
+ *	const struct committer_ops http_committer_ops
  *
  * DESCRIPTION
  *	Senders POST one report per request (application/tlsrpt+gzip or
@@ -17,13 +18,17 @@
  *	an answer (R11):
  *	  201 stored, or spooled durably while PostgreSQL is away
  *	  200 duplicate, 202 foreign (not one of our domains)
- *	  400 undecodable or invalid (the body is kept in quarantine)
+ *	  400 undecodable or invalid (the body is kept in quarantine), or
+ *	  framed two ways (below)
  *	  404 other paths, 405 other methods (Allow: POST), 413 too large,
  *	  415 neither gzip nor JSON, 429 over rate_limit_per_minute, 431
  *	  headers over max_header_bytes (libmicrohttpd),
- *	  503 + Retry-After only when neither PostgreSQL nor the spool took it.
+ *	  503 + Retry-After when neither PostgreSQL nor the spool took it,
+ *	  or when its body would pass max_inflight_bytes (body_chunk).
  *	Postfix's reporter treats ANY answer as delivered, so 503 is the last
  *	resort and every 400 body is kept for a later "tlsrpt reparse".
+ *	Each request reports its phase to connlimit.c, which holds it to the
+ *	phase's deadline.
  *
  *	Worker threads (libmicrohttpd's pool) read and decode; a finished
  *	request is suspended and queued for the committer (committer.c) and
