@@ -26,22 +26,24 @@ CFLAGS	?= -O2 -g
 SAN	?=
 ALL_CFLAGS = -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	   $(CFLAGS) $(SAN)
-LDLIBS	 = -lmicrohttpd -lpq -ljansson -lz -lcrypto -lpthread
+LDLIBS	 = -lmicrohttpd -lpq -ljansson -lz -lcrypto -lopendkim -lpsl -lresolv \
+	   -lpthread
 
 # Debian 12 packages the build, the tests and "make run" need.
 DEB_PKGS = gcc make libc6-dev pkg-config libjansson-dev zlib1g-dev \
 	   libpq-dev libssl-dev postgresql postgresql-client curl openssl \
-	   ca-certificates libmicrohttpd-dev
+	   ca-certificates libmicrohttpd-dev libopendkim-dev libpsl-dev \
+	   publicsuffix python3-dkim
 
 B	?= build
 SRC_LIB	 = lib/xmalloc.c lib/buf.c lib/util.c lib/log.c lib/conf.c \
-	   lib/privdrop.c lib/report.c lib/escape.c
+	   lib/privdrop.c lib/report.c lib/escape.c lib/orgdomain.c
 SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/report_time.c ingest/report_domain.c ingest/intake.c \
 	   ingest/spool.c ingest/replay.c ingest/reparse.c \
 	   ingest/ingest_file.c ingest/serve.c ingest/listen.c \
 	   ingest/http.c ingest/ratelimit.c ingest/connlimit.c \
-	   ingest/committer.c
+	   ingest/committer.c ingest/dkim_gate.c
 SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/conflict.c \
 	   store/migrate.c store/reparse.c store/quarantine.c store/query.c \
 	   store/store_cmd.c

@@ -134,7 +134,8 @@ store_stale_reports(struct store *s, int64_t *n, char *err, size_t errlen)
 	PGresult	*res;
 
 	res = PQexec(s->conn,
-	    "SELECT count(*) FROM report WHERE home_domain IS NULL");
+	    "SELECT count(*) FROM report WHERE home_domain IS NULL "
+	    "OR content_sha256 IS NULL");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		return db_fail(s, res, "stale reports", err, errlen);
 	*n = parse_i64(PQgetvalue(res, 0, 0));

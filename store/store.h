@@ -52,7 +52,8 @@ int	store_migrate(struct store *, int *applied, char *err, size_t errlen);
 int	store_schema_ok(struct store *, char *err, size_t errlen);
 
 /* store_stale_reports - how many stored reports were decoded before the
- * current counting rules (no home domain: "tlsrpt reparse" fixes them) */
+ * current rules (no home domain, migration 003; no content digest, 005:
+ * "tlsrpt reparse" gives them both) */
 int	store_stale_reports(struct store *, int64_t *n, char *err,
 	    size_t errlen);
 

@@ -215,6 +215,10 @@ check "home: db migrate names the fix" "$(tl db migrate 2>&1)" \
 out=$(tl reparse 2>&1); check "home: reparse applies the rules" "$?:$out" "0:reparsed 4 report(s), 0 failed"
 check "home: after reparse, the figures of the rules" "$(tl summary --format json)" "$json"
 check "home: db migrate is quiet again" "$(tl db migrate 2>&1)" "schema is up to date"
+sql "UPDATE report SET content_sha256 = NULL WHERE id = (SELECT min(id) FROM report)" >/dev/null
+check_has "home: a report without a content digest (before 005) predates them too" "$(tl db migrate 2>&1)" \
+    '1 stored report(s) predate the current counting rules'
+tl reparse >/dev/null 2>&1
 out=$(tl ingest tests/fixtures/home/hosted-dane-mx.json 2>&1)
 check "home: a copy is a duplicate" "$out" "duplicate tests/fixtures/home/hosted-dane-mx.json 134090000000000001+example.org"
 printf 'database = %s\ndomains = example.net\n' "$DB" >"$T/net.conf"
