@@ -129,6 +129,9 @@ gen(const char *dir, unsigned n, int typical)
 	return 0;
 }
 
+/* the default limits of lib/conf.c */
+static const struct report_limits lim = { 16 << 20, 200000 };
+
 /* parse - the floor: read + inflate + parse, nothing stored */
 static int
 parse(int argc, char **argv)
@@ -159,9 +162,6 @@ parse(int argc, char **argv)
 
 /* The floor's tables: the staging table's shape (the report row without
  * its raw bytes), policy and failure_detail, all plain. */
-/* the default limits of lib/conf.c */
-static const struct report_limits lim = { 16 << 20, 200000 };
-
 #define FLOOR_SCHEMA	"tlsrpt_bench_floor"
 #define FLOOR_DDL							\
 	"SET client_min_messages = warning; "				\
