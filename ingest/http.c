@@ -16,7 +16,9 @@
  *	HTTP, hands complete bodies to the intake (decoded here, in the
  *	worker thread, stored by the committer) and turns each verdict into
  *	an answer (R11):
- *	  201 stored, or spooled durably while PostgreSQL is away
+ *	  201 stored, or spooled durably while PostgreSQL is away, or a
+ *	      copy that differs from the stored report (kept beside it,
+ *	      never counted: a conflict)
  *	  200 duplicate, 202 foreign (not one of our domains)
  *	  400 undecodable or invalid (the body is kept in quarantine), or
  *	  framed two ways (below)
@@ -165,7 +167,14 @@ answer_verdict(struct MHD_Connection *c, struct request *rq)
 
 	switch (it->verdict) {
 	case INTAKE_STORED:
+	case INTAKE_SUPERSEDED:
 		return answer(c, rq, MHD_HTTP_CREATED, "stored", "stored");
+	case INTAKE_CONFLICT:
+		/* kept (or counted) beside the report it differs from: the
+		 * sender delivered, a retry would change nothing */
+		return answer(c, rq, MHD_HTTP_CREATED, "conflict",
+		    it->kept == INTAKE_KEPT_CONFLICT ? "conflict: kept, not "
+		    "counted" : "conflict: counted, not kept");
 	case INTAKE_DUPLICATE:
 		return answer(c, rq, MHD_HTTP_OK, "duplicate", "duplicate");
 	case INTAKE_FOREIGN:

@@ -66,6 +66,15 @@ f1=tests/fixtures/summary/r1-google-example.com.json
 check "POST: 201 stored" "$(post $f1)" 201
 check "POST again: 200 duplicate" "$(post $f1)" 200
 check_has "POST again: body says duplicate" "$(cat "$T/body")" duplicate
+# A copy with the same organisation, report-id and start but other
+# figures (a forgery posted first, or the genuine one after it): kept
+# beside the report, never counted, and answered as delivered (a retry
+# would change nothing)
+sed 's/"total-successful-session-count":100/"total-successful-session-count":7/' $f1 >"$T/r1-other.json"
+check "POST a differing copy: 201" "$(post "$T/r1-other.json")" 201
+check_has "POST a differing copy: body says conflict, kept" "$(cat "$T/body")" "conflict: kept, not counted"
+check "POST a differing copy again: 200 duplicate (kept once)" "$(post "$T/r1-other.json")" 200
+check "the differing copy: kept, the first still counted" "$(sql "SELECT conflicts || '/' || (SELECT sum(total_successful) FROM policy WHERE report_id = r.id) FROM report r WHERE report_id = '2026-03-01T00:00:00Z_example.com'")" "1/100"
 check "POST foreign: 202" "$(post tests/fixtures/summary/r6-foreign.json)" 202
 check "second report_path" "$(U=https://localhost:$PORT/v1/report post tests/fixtures/summary/r2-microsoft-tie.json)" 201
 gzip -c tests/fixtures/summary/r3-microsoft-tlsa-larger.json >"$T/r3.gz"
@@ -225,6 +234,24 @@ check_has "the 503 says Retry-After" "$(cat "$T"/busy[12].h)" "Retry-After: 300"
 check "then a third, alone: taken" "$(post "$T/busy3.json" -o /dev/null)" 201
 stop_server "max_inflight_bytes"
 check_has "max_inflight_bytes: logged" "$(cat "$T/busy.log")" "status=503 org=\"-\" report-id=\"-\" verdict=busy"
+
+# --- spool_max_bytes: past it, a temporary failure (503) -----------------
+# reports of 60,000 bytes, the database down, a spool of at most 1 MiB:
+# 18 fit (the last one may pass the cap), then 503
+start_server full 'spool_max_bytes = 1M\n'
+pg_stop "$PGDIR"
+codes=""
+for i in $(seq 1 20); do
+	sed "s/_example.com\"/_full$i.example.com\"/" $f1 | head -c -2 >"$T/full.json"
+	head -c $((60000 - 1 - $(wc -c <"$T/full.json"))) /dev/zero | tr '\0' ' ' >>"$T/full.json"
+	printf '}' >>"$T/full.json"
+	codes="$codes $(post "$T/full.json" -D "$T/full.h" -o /dev/null)"
+done
+check "spool_max_bytes 1M, 60 KB reports, database down: 18 spooled, then 503" "$(tally $codes)" " 18 201; 2 503;"
+check_has "spool full: 503 says Retry-After" "$(cat "$T/full.h")" "Retry-After: 300"
+check "spool full: 18 entries" "$(ls "$T/spool-full/new" | wc -l)" 18
+pg_start "$PGDIR"
+stop_server "spool_max_bytes"
 
 # --- rate limit ----------------------------------------------------------
 start_server rl 'rate_limit_per_minute = 3\n'
