@@ -278,6 +278,11 @@ static const struct mcase mcases[] = {
 	  "Content-Transfer-Encoding: base64", "eyJhIjoxfSAg\n"
 	  "_______________\nList mailing list") END, 1, 1, MIME_RANK_TYPE,
 	  J "  ", NULL, NULL, MIME_F_BAD_ENCODING, MIME_F_TRUNCATED },
+	{ "base64 banner right after the data", TOP(REP)
+	  PART("Content-Type: application/tlsrpt+json\n"
+	  "Content-Transfer-Encoding: base64", "eyJhIjoxfSAg\n"
+	  "This message was scanned.") END, 0, 1, MIME_RANK_TYPE, J "  ",
+	  NULL, NULL, MIME_F_BAD_ENCODING, 0 },
 	{ "base64 Sent from after an empty line", TOP(REP)
 	  PART("Content-Type: application/tlsrpt+json\n"
 	  "Content-Transfer-Encoding: base64", "eyJhIjoxfSAg\n\nSent from my "
