@@ -17,6 +17,7 @@
  * the library reports on (it picks the first good one, which may be an
  * ESP's).
  */
+#include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <ctype.h>
 #include <errno.h>
@@ -417,6 +418,33 @@ gate_prescreen(DKIM *d, DKIM_SIGINFO **sigs, int nsigs)
 
 /* ---- the gate ---- */
 
+/* set_nameserver - "A.B.C.D[:PORT]" as the only server of res */
+static int
+set_nameserver(struct __res_state *res, const char *spec)
+{
+	struct sockaddr_in	 sin;
+	char			 host[64], *colon, *end;
+	unsigned long		 port = 53;
+
+	if (strlen(spec) >= sizeof host)
+		return -1;
+	memcpy(host, spec, strlen(spec) + 1);
+	if ((colon = strchr(host, ':')) != NULL) {
+		*colon = '\0';
+		port = strtoul(colon + 1, &end, 10);
+		if (*end != '\0' || port == 0 || port > 65535)
+			return -1;
+	}
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		return -1;
+	res->nsaddr_list[0] = sin;
+	res->nscount = 1;
+	return 0;
+}
+
 struct gate *
 gate_open(const struct gate_conf *gc, char *err, size_t errlen)
 {
@@ -441,6 +469,14 @@ gate_open(const struct gate_conf *gc, char *err, size_t errlen)
 		g->res_ready = 1;
 		g->res.retrans = (int)(gc->dns_timeout ? gc->dns_timeout : 5);
 		g->res.retry = 2;
+		if (gc->nameserver != NULL &&
+		    set_nameserver(&g->res, gc->nameserver) == -1) {
+			seterr(err, errlen, "dkim_nameserver: \"%s\" is not "
+			    "an IPv4 address with an optional :PORT",
+			    gc->nameserver);
+			gate_close(g);
+			return NULL;
+		}
 	}
 	if ((g->lib = dkim_init(NULL, NULL)) == NULL) {
 		seterr(err, errlen, "libopendkim: dkim_init failed");

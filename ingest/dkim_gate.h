@@ -37,6 +37,8 @@ struct gate;
 struct gate_conf {
 	const char	*keys_file;	/* NULL: keys from DNS */
 	int		 require_tlsrpt_key; /* only s=...tlsrpt... keys */
+	const char	*nameserver;	/* "IPv4[:PORT]" instead of
+					 * /etc/resolv.conf's; NULL: those */
 	unsigned	 dns_timeout;	/* seconds per DNS query; 0: 5 */
 	unsigned	 max_signatures; /* aligned signatures judged; 0: 8 */
 };
