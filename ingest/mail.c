@@ -105,14 +105,20 @@ gzip(const unsigned char *in, size_t len, size_t *outlen)
 	return out;
 }
 
-/* looks_like_report - the headers say it is a TLS report although no part
- * decoded as one: it is kept (R50), not dropped as other mail */
+/*
+ * looks_like_report - the mail says it is a TLS report although no part
+ * decoded as one: it is kept (R50), not dropped as other mail.  What only
+ * TLS reports carry counts: a TLS-Report-Domain or TLS-Report-Submitter
+ * header, a multipart/report with report-type=tlsrpt.  The Subject does
+ * not: DMARC aggregate reports use the same "Report Domain: ... Report-ID:"
+ * form (RFC 7489 7.2.1.1), and a report address shared with rua= of DMARC
+ * would fill the quarantine with them.
+ */
 static int
 looks_like_report(const struct mime_message *mm)
 {
 	return mm->report_domain != NULL || mm->report_submitter != NULL ||
-	    (mm->subject != NULL && strcasestr(mm->subject, "Report-ID") !=
-	    NULL) || !(mm->flags & (MIME_F_NOT_REPORT | MIME_F_REPORT_TYPE));
+	    !(mm->flags & (MIME_F_NOT_REPORT | MIME_F_REPORT_TYPE));
 }
 
 /* quarantine - the whole message to the quarantine, with why */

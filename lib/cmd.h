@@ -32,5 +32,6 @@ int	cmd_spool(struct conf *, int argc, char **argv);	/* ingest/replay.c */
 int	cmd_ingest_mail(struct conf *, int argc, char **argv);	/* ingest/mail_door.c */
 int	cmd_ingest_mbox(struct conf *, int argc, char **argv);	/* ingest/mail_door.c */
 int	cmd_ingest_maildir(struct conf *, int argc, char **argv); /* ingest/mail_door.c */
+int	cmd_quarantine(struct conf *, int argc, char **argv);	/* ingest/quarantine_cmd.c */
 
 #endif

@@ -45,6 +45,7 @@ static const struct {
 	{ "ingest-mail", cmd_ingest_mail },
 	{ "ingest-mbox", cmd_ingest_mbox },
 	{ "ingest-maildir", cmd_ingest_maildir },
+	{ "quarantine",	cmd_quarantine },
 };
 
 /*
@@ -95,6 +96,9 @@ usage(void)
 	    "75 only)\n"
 	    "  ingest-mbox FILE ...       import mailboxes (mboxrd, mboxo)\n"
 	    "  ingest-maildir DIR ...     import Maildirs (cur/ and new/)\n"
+	    "  quarantine list | show [--raw] ID | release [--force | "
+	    "--replace] ID\n"
+	    "                             what was kept and not counted\n"
 	    "  -n                         check the configuration and exit\n",
 	    stderr);
 	return fail_usage;

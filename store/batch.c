@@ -111,7 +111,8 @@
 #define BATCH_RETRIES	2		/* extra tries after a class-40 error */
 
 /* Report ids are taken from the sequence this many at a time (gaps are
- * harmless), so a small batch costs no round trip for them. */
+ * harmless), so a small batch costs no round trip for them; the first
+ * batch of a connection takes only its own. */
 #define ID_CACHE	1024
 
 /* take_ids - n new report ids, ascending */
@@ -147,7 +148,10 @@ cached_ids(struct store *s, int64_t *ids, size_t m, char *err, size_t errlen)
 	size_t	 want;
 
 	if (s->nids - s->idpos < m) {
-		want = m > ID_CACHE ? m : ID_CACHE;
+		/* the first batch of a connection takes what it needs: a
+		 * process that stores one mail burns no thousand ids */
+		want = m > ID_CACHE || !s->ids_taken ? m : ID_CACHE;
+		s->ids_taken = 1;
 		s->ids = xreallocarray(s->ids, want, sizeof *s->ids);
 		s->nids = s->idpos = 0;
 		if (take_ids(s, s->ids, want, err, errlen) == -1)

@@ -153,6 +153,52 @@ int	store_quarantine(struct store *, const char *transport,
 	    size_t rawlen, const struct store_mail *mail, size_t max_bytes,
 	    int *temp, char *err, size_t errlen);
 
+/*
+ * What "tlsrpt quarantine" shows and releases: a quarantined body (kind
+ * 'q': an HTTPS body answered 400, a mail not proven or malformed) or a
+ * conflicting copy of a report (kind 'c').  Strings are borrowed from the
+ * result (store_kept_free); NULL when absent.
+ */
+struct store_kept {
+	char			 kind;		/* 'q' or 'c' */
+	int64_t			 id;
+	int64_t			 report;	/* 'c': the report it conflicts with */
+	const char		*received;	/* timestamp, UTC */
+	const char		*transport;
+	const char		*source;
+	const char		*reason;	/* 'q': why; 'c': "conflicting copy
+						 * of ORG REPORT-ID" */
+	const char		*dkim;		/* the gate's result (mail) */
+	const char		*message_id;	/* 'q' mail */
+	const char		*mail_from;	/* 'q' mail */
+	const char		*auth;		/* 'c' */
+	const char		*hint;		/* 'c' */
+	const char		*proof;		/* 'c' */
+	const unsigned char	*raw;		/* store_kept_get only */
+	size_t			 rawlen;
+	const unsigned char	*message_gz;	/* 'c' mailed: store_kept_get */
+	size_t			 message_gzlen;
+};
+
+struct store_kept_list {
+	struct store_kept	*rows;
+	size_t			 n;
+	void			*res[2];	/* private */
+};
+
+/* store_kept_list - every quarantined body and conflicting copy, newest
+ * first, without their bytes (rawlen holds the size).  0 or -1 with err. */
+int	store_kept_list(struct store *, struct store_kept_list *, char *err,
+	    size_t errlen);
+
+/* store_kept_get - one of them with its bytes into list->rows[0] (n is 0
+ * when there is no such row).  0 or -1 with err. */
+int	store_kept_get(struct store *, char kind, int64_t id,
+	    struct store_kept_list *, char *err, size_t errlen);
+
+/* store_kept_free - release a list; accepts an empty one, returns NULL */
+struct store_kept_list *store_kept_free(struct store_kept_list *);
+
 /* store_quarantine_delete - drop the quarantined bodies ids[0..n) (they
  * became reports); ids already gone are no error */
 int	store_quarantine_delete(struct store *, const int64_t *ids, size_t n,

@@ -100,6 +100,7 @@ struct store {
 	struct buf	 copy;		/* COPY data not yet sent */
 	int64_t		*ids;		/* report ids taken ahead, ascending */
 	size_t		 nids, idpos;
+	int		 ids_taken;	/* the cache was filled before */
 	size_t		 staged;	/* rows staged since the last vacuum */
 	size_t		 max_conflicts;	/* differing copies kept per report */
 };

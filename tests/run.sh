@@ -60,6 +60,8 @@ for b in "$@"; do
 	tally "$b/output" "$out" $?
 	bash tests/http.sh "$b/tlsrpt" "$PGTMP" "http$n" >"$out" 2>&1
 	tally "$b/http" "$out" $?
+	bash tests/mail.sh "$b/tlsrpt" "$PGTMP" "mail$n" >"$out" 2>&1
+	tally "$b/mail" "$out" $?
 	bash tests/attack.sh "$b/tlsrpt" "$PGTMP" "attack$n" >"$out" 2>&1
 	tally "$b/attack" "$out" $?
 done
