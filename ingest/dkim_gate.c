@@ -388,6 +388,22 @@ msg_aligned(const struct gate_msg *m, const char *dom, char *org,
 	return 0;
 }
 
+int
+gate_align(const char *d, const char *const *align, size_t nalign,
+    char *proof, size_t prooflen)
+{
+	char	 a[GATE_DOMAIN_LEN];
+	size_t	 i;
+
+	if (d == NULL || org_domain(d, proof, prooflen) == -1)
+		return 0;
+	for (i = 0; i < nalign; i++)
+		if (align[i] != NULL && org_domain(align[i], a,
+		    sizeof a) == 0 && strcmp(a, proof) == 0)
+			return 1;
+	return 0;
+}
+
 static DKIM_CBSTAT
 gate_prescreen(DKIM *d, DKIM_SIGINFO **sigs, int nsigs)
 {

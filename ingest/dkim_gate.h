@@ -94,6 +94,14 @@ enum gate_outcome gate_check(struct gate *, const unsigned char *msg,
 int	gate_service_ok(const char *s, int require_tlsrpt);
 
 /*
+ * gate_align - R51 for a domain proven otherwise (trust_authres): 1 when
+ * d's registrable domain is that of one of align[0..nalign), with it in
+ * proof; else 0
+ */
+int	gate_align(const char *d, const char *const *align, size_t nalign,
+	    char *proof, size_t prooflen);
+
+/*
  * gate_auth - the text stored as a report's authentication for res
  * ("dkim d=google.com s=20230601"), into out
  */

@@ -23,6 +23,7 @@
 
 #include <zlib.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "escape.h"
 #include "log.h"
@@ -248,6 +249,118 @@ header_flags(struct mail *m)
 		flag(m, "mime-not-multipart-report");
 }
 
+/* strip_comments - RFC 5322 comments "(...)", nested, removed in place */
+static void
+strip_comments(char *s)
+{
+	char	*w = s;
+	int	 depth = 0;
+
+	for (; *s; s++) {
+		if (*s == '\\' && depth > 0 && s[1] != '\0')
+			s++;
+		else if (*s == '(')
+			depth++;
+		else if (*s == ')' && depth > 0)
+			depth--;
+		else if (depth == 0)
+			*w++ = *s;
+	}
+	*w = '\0';
+}
+
+/* authres_one - one Authentication-Results value: when its authserv-id is
+ * ours and it says dkim=pass for an aligned header.d (or header.i), fill
+ * res and return 1 */
+static int
+authres_one(char *v, const char *ours, const char *const *align,
+    size_t nalign, struct gate_result *res)
+{
+	char	*info, *tok, *save, *d, *sel;
+	size_t	 n;
+
+	strip_comments(v);
+	v += strspn(v, " \t");
+	n = strcspn(v, "; \t");
+	if (n != strlen(ours) || strncasecmp(v, ours, n) != 0)
+		return 0;
+	for (info = strtok_r(v + n, ";", &save); info != NULL;
+	    info = strtok_r(NULL, ";", &save)) {
+		char	*s2;
+		int	 pass = 0;
+
+		d = sel = NULL;
+		for (tok = strtok_r(info, " \t", &s2); tok != NULL;
+		    tok = strtok_r(NULL, " \t", &s2)) {
+			if (strcasecmp(tok, "dkim=pass") == 0)
+				pass = 1;
+			else if (strncasecmp(tok, "header.d=", 9) == 0)
+				d = tok + 9;
+			else if (strncasecmp(tok, "header.i=", 9) == 0 &&
+			    d == NULL)
+				d = strchr(tok, '@') ? strchr(tok, '@') + 1 :
+				    tok + 9;
+			else if (strncasecmp(tok, "header.s=", 9) == 0)
+				sel = tok + 9;
+		}
+		if (pass && d != NULL && gate_align(d, align, nalign,
+		    res->proof, sizeof res->proof)) {
+			text_printable(res->domain, sizeof res->domain, d);
+			text_printable(res->selector, sizeof res->selector,
+			    sel);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * authres - trust_authres: a dkim=pass our own MTA recorded (RFC 8601)
+ * in an Authentication-Results field of the top-level header, with our
+ * authserv-id.  Only safe when that MTA removes such fields with its id
+ * from incoming mail (RFC 8601 section 5), as Postfix with OpenDKIM or
+ * OpenARC does.  1 with res filled when found.
+ */
+static int
+authres(const unsigned char *msg, size_t len, const char *ours,
+    const char *const *align, size_t nalign, struct gate_result *res)
+{
+	const unsigned char	*p = msg, *end = msg + len, *e;
+	struct buf		 field = BUF_INIT;
+	int			 found = 0;
+
+	if (len > 256 * 1024)
+		end = msg + 256 * 1024;	/* the header is at the start */
+	while (p < end && !found) {
+		e = memchr(p, '\n', (size_t)(end - p));
+		if (e == NULL)
+			e = end;
+		/* a field and its continuation lines, unfolded */
+		buf_reset(&field);
+		buf_append(&field, p, (size_t)(e - p));
+		p = e + (e < end);
+		while (p < end && (*p == ' ' || *p == '\t')) {
+			e = memchr(p, '\n', (size_t)(end - p));
+			if (e == NULL)
+				e = end;
+			buf_append(&field, p, (size_t)(e - p));
+			p = e + (e < end);
+		}
+		if (field.len == 0 || (field.len == 1 &&
+		    field.data[0] == '\r'))
+			break;			/* end of the header */
+		for (size_t i = 0; i < field.len; i++)
+			if (field.data[i] == '\r' || field.data[i] == '\0')
+				field.data[i] = ' ';
+		if (field.len > 23 && strncasecmp((char *)field.data,
+		    "Authentication-Results:", 23) == 0)
+			found = authres_one((char *)field.data + 23, ours,
+			    align, nalign, res);
+	}
+	buf_free(&field);
+	return found;
+}
+
 /* run_gate - the DKIM gate over the whole message; the domains a
  * signature may align with: From, TLS-Report-Submitter, contact-info */
 static void
@@ -263,6 +376,24 @@ run_gate(struct mail_env *env, struct mail *m)
 	    m->item.report->contact_info, contact, sizeof contact) == 0 ?
 	    contact : NULL;
 	gate_check(env->gate, m->msg, m->len, align, 3, &m->gate);
+	if (m->gate.outcome == GATE_UNPROVEN &&
+	    env->conf->trust_authres != NULL) {
+		struct gate_result ar;
+
+		memset(&ar, 0, sizeof ar);
+		if (authres(m->msg, m->len, env->conf->trust_authres, align, 3,
+		    &ar)) {
+			ar.outcome = GATE_PROVEN;
+			ar.nsigs = m->gate.nsigs;
+			m->gate = ar;
+			snprintf(m->dkim, sizeof m->dkim, "pass d=%.80s "
+			    "s=%.50s (Authentication-Results of %.50s)",
+			    ar.domain, ar.selector, env->conf->trust_authres);
+			flag(m, "dkim-authres");
+			m->by_authres = 1;
+			return;
+		}
+	}
 	switch (m->gate.outcome) {
 	case GATE_PROVEN:
 		snprintf(m->dkim, sizeof m->dkim, "pass d=%.120s s=%.100s",
@@ -286,6 +417,7 @@ mail_read(struct mail_env *env, struct mail *m, unsigned flags)
 
 	m->kind = MAIL_REPORT;
 	m->reason[0] = m->auth[0] = m->dkim[0] = m->proof[0] = '\0';
+	m->by_authres = 0;
 	m->nflags = 0;
 	memset(&m->item, 0, sizeof m->item);
 	memset(&m->sm, 0, sizeof m->sm);
@@ -334,6 +466,9 @@ mail_read(struct mail_env *env, struct mail *m, unsigned flags)
 	}
 	if (m->gate.outcome == GATE_PROVEN && env->gate != NULL) {
 		gate_auth(&m->gate, m->auth, sizeof m->auth);
+		if (m->by_authres)
+			snprintf(m->auth + strlen(m->auth), sizeof m->auth -
+			    strlen(m->auth), " (Authentication-Results)");
 		snprintf(m->proof, sizeof m->proof, "%s", m->gate.proof);
 		m->item.proof = m->proof;
 		if (m->gate.flags & GATE_F_EXPIRED)

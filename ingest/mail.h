@@ -79,6 +79,7 @@ struct mail {
 	char			 auth[2 * GATE_DOMAIN_LEN + 16];
 	char			 dkim[ERRLEN];		/* the gate's result */
 	char			 proof[GATE_DOMAIN_LEN];
+	int			 by_authres;	/* proven by trust_authres */
 	struct store_mail	 sm;
 	unsigned char		*gz;			/* the message, gzip */
 	const char		*flags[MAIL_MAX_FLAGS];	/* arrival flags */
