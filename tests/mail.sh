@@ -268,6 +268,7 @@ printf 'database = %s\ndkim_keys_file = %s\ndomains = krvtz.net\n' "$DB2" "$CORP
 out=$("$BIN" -c "$T/mbox2.conf" ingest-maildir "$md"); rc=$?
 check "Maildir with the gate on: 65 (some quarantined)" "$rc" 65
 check "Maildir with the gate on: 5 proven supersede the dkim = off copies, 5 quarantined" "$(echo "$out" | awk '{print $1}' | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 1 no-report; 5 quarantined; 5 superseded;"
+check "ingest-mbox of a file that is no mbox, and one that is missing: 65, the rest imported" "$("$BIN" -c "$T/mbox.conf" ingest-mbox "$T/keys.txt" "$T/none" "$mbox" 2>/dev/null | awk '{print $1}' | sort | uniq -c | tr -s ' ' | tr '\n' ';'; echo "${PIPESTATUS[0]}")" " 10 duplicate; 1 no-report;65"
 pg_stop "$PGDIR"
 check "ingest-mbox, database down: 75" "$("$BIN" -c "$T/mbox.conf" ingest-mbox "$mbox" >/dev/null 2>&1; echo $?)" 75
 pg_start "$PGDIR"

@@ -62,6 +62,8 @@ for b in "$@"; do
 	tally "$b/http" "$out" $?
 	bash tests/mail.sh "$b/tlsrpt" "$PGTMP" "mail$n" >"$out" 2>&1
 	tally "$b/mail" "$out" $?
+	bash tests/postfix.sh "$b/tlsrpt" "$PGTMP" "pf$n" >"$out" 2>&1
+	tally "$b/postfix" "$out" $?
 	bash tests/attack.sh "$b/tlsrpt" "$PGTMP" "attack$n" >"$out" 2>&1
 	tally "$b/attack" "$out" $?
 done
