@@ -115,9 +115,15 @@ f8=$("$PL" 8 $mails -- "$BIN" -c "$W/pipe.conf" ingest-mail --check)
 p2=$("$PL" 2 $first2 -- "$BIN" -c "$W/pipe.conf" ingest-mail)
 p8=$("$PL" 8 $last2 -- "$BIN" -c "$W/pipe.conf" ingest-mail)
 pstored=$(psql -XAtq "$(pg_conninfo "$W/pg" pipe)" -c "SELECT count(*) FROM report WHERE proof = 'example.net'")
+# what a process is made of, 2 at once: exec alone, the binary started
+# (dynamic linking of its libraries), started and connected to PostgreSQL
+e2=$("$PL" 2 $mails -- /bin/true)
+n2=$("$PL" 2 $mails -- "$BIN" -c "$W/pipe.conf" -n)
+c2=$("$PL" 2 $mails -- "$BIN" -c "$W/pipe.conf" db migrate)
+nlibs=$(ldd "$BIN" | wc -l)
 awk -v n="$N" -v ms="$mstored" -v s="$stored" -v t0="$t0" -v t1="$t1" \
     -v t2="$t2" -v t3="$t3" -v f2="$f2" -v f8="$f8" -v p2="$p2" -v p8="$p8" \
-    -v ps="$pstored" 'BEGIN {
+    -v ps="$pstored" -v e2="$e2" -v n2="$n2" -v c2="$c2" -v nlibs="$nlibs" 'BEGIN {
 	ri = s / (t1 - t0); rm = ms / (t3 - t2)
 	printf "\nmail intake (RSA-2048 DKIM, keys from a file, durable commits):\n"
 	printf "ingest-maildir of %d signed mails: %8.0f reports/s  (%d stored in %.2f s)\n", n, rm, ms, t3 - t2
@@ -127,6 +133,13 @@ awk -v n="$N" -v ms="$mstored" -v s="$stored" -v t0="$t0" -v t1="$t1" \
 	printf "  2 at once                         %8.0f   %8.0f          %5.3f  (%d ok, %d other)\n", P2[2] / P2[6], F2[2] / F2[6], (P2[2] / P2[6]) / (F2[2] / F2[6]), P2[2], P2[4]
 	printf "  8 at once                         %8.0f   %8.0f          %5.3f  (%d ok, %d other)\n", P8[2] / P8[6], F8[2] / F8[6], (P8[2] / P8[6]) / (F8[2] / F8[6]), P8[2], P8[4]
 	printf "  stored, proven by example.net: %d\n", ps
+	split(e2, E, " "); split(n2, N2, " "); split(c2, C, " ")
+	printf "what one process costs, 2 at once (processes/s; ms of wall time each):\n"
+	printf "  exec of /bin/true                 %8.0f   %6.1f\n", E[2] / E[6], 2000 * E[6] / E[2]
+	printf "  tlsrpt -n (%d shared libraries)   %8.0f   %6.1f\n", nlibs, N2[2] / N2[6], 2000 * N2[6] / N2[2]
+	printf "  + connect to PostgreSQL (db migrate, nothing to do) %8.0f   %6.1f\n", C[2] / C[6], 2000 * C[6] / C[2]
+	printf "  + judge a mail (--check)          %8.0f   %6.1f\n", F2[2] / F2[6], 2000 * F2[6] / F2[2]
+	printf "  + store it (ingest-mail)          %8.0f   %6.1f\n", P2[2] / P2[6], 2000 * P2[6] / P2[2]
 }'
 
 # --- serve over HTTPS ----------------------------------------------------
