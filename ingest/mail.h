@@ -21,7 +21,8 @@
  * type or its file name) that does not decode makes the mail malformed;
  * a sniffed one that does not decode (a DMARC .xml.gz) is no report.
  *
- * Ownership: a struct mail_env (one per process) owns the DKIM gate; a
+ * Ownership: a struct mail_env (one per thread) owns the DKIM gate and a
+ * deflate state; a
  * struct mail owns what mail_read() allocated in it (mail_clear()); the
  * message bytes are the caller's and must outlive the item's submission.
  */
@@ -29,6 +30,8 @@
 #define TLSRPT_MAIL_H
 
 #include <stddef.h>
+
+#include <zlib.h>
 
 #include "dkim_gate.h"
 #include "intake.h"
@@ -41,6 +44,8 @@ struct mail_env {
 	const struct conf	*conf;
 	struct gate		*gate;		/* NULL: dkim = off */
 	struct mime_limits	 lim;
+	z_stream		 z;		/* compresses kept messages */
+	int			 z_ready;
 };
 
 /* mail_env_open - the gate as configured (dkim, dkim_keys_file, ...).
