@@ -43,8 +43,10 @@ SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/http.c ingest/ratelimit.c ingest/committer.c
 SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/conflict.c \
 	   store/migrate.c store/reparse.c store/quarantine.c store/query.c \
-	   store/store_cmd.c
-SRC_REN	 = render/summary.c
+	   store/query_site.c store/query_digest.c store/store_cmd.c
+SRC_REN	 = render/summary.c render/html.c render/svg.c \
+	   render/site.c render/domain_page.c render/report_page.c \
+	   render/digest.c
 SRCS	 = $(SRC_LIB) $(SRC_ING) $(SRC_STO) $(SRC_REN)
 OBJS	 = $(SRCS:%.c=$(B)/%.o) $(B)/migrations.o
 HDRS	 = $(wildcard lib/*.h ingest/*.h store/*.h render/*.h)

@@ -29,5 +29,7 @@ int	cmd_reparse(struct conf *, int argc, char **argv);	/* ingest/reparse.c */
 int	cmd_summary(struct conf *, int argc, char **argv);	/* render/summary.c */
 int	cmd_serve(struct conf *, int argc, char **argv);	/* ingest/serve.c */
 int	cmd_spool(struct conf *, int argc, char **argv);	/* ingest/replay.c */
+int	cmd_render(struct conf *, int argc, char **argv);	/* render/site.c */
+int	cmd_digest(struct conf *, int argc, char **argv);	/* render/digest.c */
 
 #endif

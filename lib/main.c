@@ -41,6 +41,8 @@ static const struct {
 	{ "reparse",	cmd_reparse },
 	{ "serve",	cmd_serve },
 	{ "spool",	cmd_spool },
+	{ "render",	cmd_render },
+	{ "digest",	cmd_digest },
 };
 
 /* usage - the synopsis, to stderr, and EX_USAGE */
@@ -59,6 +61,10 @@ usage(void)
 	    "reports\n"
 	    "  spool replay               move spooled reports into the "
 	    "database\n"
+	    "  render --out DIR [--from D] [--to D] [--domain D]\n"
+	    "                             the static HTML site\n"
+	    "  digest [--date D] [--to ADDR] [--from ADDR] [--send]\n"
+	    "                             the daily report e-mail\n"
 	    "  -n                         check the configuration and exit\n",
 	    stderr);
 	return EX_USAGE_;

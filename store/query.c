@@ -3,6 +3,7 @@
  *
  * SYNOPSIS
  *	#include "query.h"
+#include "query_int.h"
  *
  *	int query_summary(s, &q, &out, err, errlen)
  *	void query_summary_free(&out)
@@ -39,48 +40,13 @@
 #include <libpq-fe.h>
 
 #include "query.h"
+#include "query_int.h"
 #include "store_int.h"
 #include "util.h"
 #include "xmalloc.h"
 
-/* domain d is one of $1 (or a subdomain of one); $1 = {} means all */
-#define OURS(d)								\
-	"(cardinality($1::text[]) = 0 OR EXISTS ("			\
-	"SELECT 1 FROM unnest($1::text[]) AS c(d) WHERE " d " = c.d "	\
-	"OR right(" d ", length(c.d) + 1) = '.' || c.d))"
-
 #define SUMMARY_SQL							\
-	"WITH pol AS ("							\
-	" SELECT p.report_id, p.idx, p.domain, p.dane_mx,"		\
-	"  coalesce(r.home_domain, p.domain) AS home,"			\
-	"  r.organization_name AS org,"					\
-	"  r.conflicts + r.conflicts_dropped > 0 AS conflicted,"	\
-	"  CASE p.policy_type WHEN 'sts' THEN 1 WHEN 'tlsa' THEN 2"	\
-	"   ELSE 0 END AS kind,"					\
-	"  p.total_successful AS ok, p.total_failure AS bad"		\
-	" FROM report r JOIN policy p ON p.report_id = r.id"		\
-	" WHERE r.verdict = 'accepted'"					\
-	"  AND ($2::date IS NULL OR r.day >= $2::date)"			\
-	"  AND ($3::date IS NULL OR r.day <= $3::date)"			\
-	"), typed AS ("							\
-	" SELECT report_id, domain,"					\
-	"  coalesce(sum(ok::numeric + bad) FILTER (WHERE kind = 1), -1)"	\
-	"   AS sts,"							\
-	"  coalesce(sum(ok::numeric + bad) FILTER (WHERE kind = 2), -1)"	\
-	"   AS tlsa"							\
-	" FROM pol GROUP BY report_id, domain"				\
-	"), counted AS ("						\
-	" SELECT pol.*,"						\
-	"  CASE WHEN pol.dane_mx THEN pol.home ELSE pol.domain END AS cdom"\
-	" FROM pol JOIN typed t"					\
-	"  ON t.report_id = pol.report_id AND t.domain = pol.domain"	\
-	" WHERE pol.kind = 0"						\
-	"  OR (pol.kind = 1 AND t.sts >= t.tlsa)"			\
-	"  OR (pol.kind = 2 AND t.tlsa > t.sts)"			\
-	"), mine AS ("							\
-	" SELECT * FROM counted WHERE " OURS("cdom")			\
-	"  AND ($4::text IS NULL OR cdom = $4::text)"			\
-	"), dom AS ("							\
+	COUNTED_CTE ", dom AS ("					\
 	" SELECT cdom, count(DISTINCT report_id) AS reports,"		\
 	"  sum(ok) AS ok, sum(bad) AS bad,"				\
 	"  count(DISTINCT report_id) FILTER (WHERE conflicted) AS conflicted"\
@@ -100,8 +66,7 @@
 	" GROUP BY cdom, domain"					\
 	") "								\
 	"SELECT kind, cdom, name, reports,"				\
-	" least(ok, 9223372036854775807)::bigint,"			\
-	" least(bad, 9223372036854775807)::bigint, conflicted FROM ("	\
+	" " CAP("ok") ", " CAP("bad") ", conflicted FROM ("	\
 	" SELECT 0 AS kind, cdom, NULL::text AS name, reports, ok, bad,"\
 	"  0::numeric AS ord, conflicted FROM dom"			\
 	" UNION ALL"							\
@@ -112,11 +77,6 @@
 	" UNION ALL"							\
 	" SELECT 3, cdom, host, reports, ok, bad, 0, 0 FROM mx"		\
 	") u ORDER BY cdom COLLATE \"C\", kind, ord, name COLLATE \"C\""
-
-/* GROW - one more zeroed element at the end of array v of n; its address */
-#define GROW(v, n)							\
-	((v) = xreallocarray((v), (n) + 1, sizeof *(v)),		\
-	memset(&(v)[(n)], 0, sizeof *(v)), &(v)[(n)++])
 
 /* query_summary - see query.h; the SQL above does the counting */
 int

@@ -1,0 +1,55 @@
+/*
+ * query_digest.c - the tables only the daily digest needs (query_site.h)
+ *
+ * SYNOPSIS
+ *	#include "query_site.h"
+ *
+ *	int query_digest(s, kind, &q, arg, &out, err, errlen)
+ *
+ * DESCRIPTION
+ *	The digest reads most of its figures through query_summary() and
+ *	query_site() for the day and the windows before it (render/digest.c
+ *	says which); these two are its own: on how many days each reporter
+ *	reported a domain (the "reporter went quiet" alert), and the reports
+ *	that arrived after the digest of their day had gone out (listed as
+ *	late in the next one).  Both start with the counting rules
+ *	(COUNTED_CTE), so "a report of the domain" means the same as in the
+ *	summary.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "query_int.h"
+#include "query_site.h"
+
+static const char *const digest_sql[] = {
+	[QD_REPORTER_DAYS] = COUNTED_CTE
+	    " SELECT cdom, org, count(DISTINCT day) FROM mine"
+	    " GROUP BY cdom, org ORDER BY cdom COLLATE \"C\","
+	    " org COLLATE \"C\"",
+
+	/* received within one day from $5: the previous digest went out at
+	 * $5, this one goes out a day later */
+	[QD_LATE] = COUNTED_CTE
+	    " SELECT DISTINCT m.cdom, r.day::text, r.organization_name,"
+	    " r.report_id, to_char(r.received_at AT TIME ZONE 'UTC',"
+	    " 'YYYY-MM-DD HH24:MI') FROM mine m JOIN report r"
+	    " ON r.id = m.report_id WHERE r.received_at >= $5::timestamptz"
+	    " AND r.received_at < $5::timestamptz + interval '1 day'"
+	    " ORDER BY 1 COLLATE \"C\", 2, 3 COLLATE \"C\", 4 COLLATE \"C\"",
+};
+
+static const char *const digest_what[] = {
+	[QD_REPORTER_DAYS] = "reporter days",
+	[QD_LATE] = "late reports",
+};
+
+/* query_digest - see query_site.h */
+int
+query_digest(struct store *s, enum query_digest_kind kind,
+    const struct summary_query *q, const char *arg, struct qtable *out,
+    char *err, size_t errlen)
+{
+	return query_run_table(s, digest_sql[kind], q, arg, out,
+	    digest_what[kind], err, errlen);
+}
