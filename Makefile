@@ -46,7 +46,7 @@ SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/conflict.c \
 	   store/query_site.c store/query_digest.c store/store_cmd.c
 SRC_REN	 = render/summary.c render/html.c render/svg.c \
 	   render/site.c render/domain_page.c render/report_page.c \
-	   render/digest.c
+	   render/digest.c render/digest_body.c render/alerts.c render/mime.c
 SRCS	 = $(SRC_LIB) $(SRC_ING) $(SRC_STO) $(SRC_REN)
 OBJS	 = $(SRCS:%.c=$(B)/%.o) $(B)/migrations.o
 HDRS	 = $(wildcard lib/*.h ingest/*.h store/*.h render/*.h)

@@ -58,6 +58,18 @@ struct conf {
 	size_t	 max_header_bytes;	/* per connection, headers and buffers */
 	size_t	 max_inflight_bytes;	/* bodies buffered, all connections */
 	size_t	 quarantine_max_bytes;	/* raw bodies kept of invalid reports */
+
+	/* tlsrpt render and digest (render/) */
+	struct strlist digest_to;	/* every domain; none: postmaster */
+	struct strlist digest_domain_to; /* DOMAIN:ADDRESS, that domain only */
+	char	*digest_from;		/* NULL: tlsrpt@<host name> */
+	char	*digest_subject;	/* the Subject's first words */
+	char	*digest_when_empty;	/* "send" or "skip" */
+	char	*sendmail;		/* path; run as sendmail -t -i */
+	char	*alert_failure_rate;	/* percent, a decimal; checked in
+					 * conf_finish */
+	size_t	 alert_min_failed;
+	char	*alert_command;		/* NULL: none */
 };
 
 /* conf_init - fill c with the defaults of the table */

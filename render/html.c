@@ -52,29 +52,38 @@ html_num(struct buf *b, int64_t n)
 	}
 }
 
-/* html_rate - see html.h */
-void
-html_rate(struct buf *b, int64_t ok, int64_t bad, double *pct)
+/* html_rate_shown - see html.h */
+double
+html_rate_shown(int64_t ok, int64_t bad, double *exact)
 {
 	double	 o = ok > 0 ? (double)ok : 0, f = bad > 0 ? (double)bad : 0;
 	double	 r;
 
 	if (o + f <= 0) {
-		buf_puts(b, "\xe2\x80\x93");	/* en dash */
-		if (pct)
-			*pct = -1;
-		return;
+		if (exact)
+			*exact = -1;
+		return -1;
 	}
 	r = 100.0 * o / (o + f);
-	if (pct)
-		*pct = r;
+	if (exact)
+		*exact = r;
 	/* floored to one decimal: 99.96 % with failures must not read as
 	 * a clean 100.0 % */
 	if (f > 0 && r > 99.9)
-		r = 99.9;
+		return 99.9;
+	return (double)(int64_t)(r * 10) / 10;
+}
+
+/* html_rate - see html.h */
+void
+html_rate(struct buf *b, int64_t ok, int64_t bad, double *pct)
+{
+	double	 r = html_rate_shown(ok, bad, pct);
+
+	if (r < 0)
+		buf_puts(b, "\xe2\x80\x93");	/* en dash */
 	else
-		r = (double)(int64_t)(r * 10) / 10;
-	buf_printf(b, "%.1f\xc2\xa0%%", r);
+		buf_printf(b, "%.1f\xc2\xa0%%", r);
 }
 
 /* info_safe - an https: URL of printable ASCII without blanks, quotes,

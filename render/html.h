@@ -29,6 +29,10 @@ void	html_num(struct buf *, int64_t n);
  * without sessions.  *pct gets the rate (0..100, -1 without sessions)
  * when pct is not NULL. */
 void	html_rate(struct buf *, int64_t ok, int64_t bad, double *pct);
+/* html_rate_shown - the rate html_rate() shows (floored to one decimal,
+ * below 100 while something failed), -1 without sessions; *exact gets
+ * the unrounded rate when exact is not NULL */
+double	html_rate_shown(int64_t ok, int64_t bad, double *exact);
 /* html_info_link - additional-information: a link (rel="noopener
  * noreferrer") only when it is an https: URL of harmless characters,
  * else text */

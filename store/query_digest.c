@@ -31,12 +31,14 @@ static const char *const digest_sql[] = {
 	/* received within one day from $5: the previous digest went out at
 	 * $5, this one goes out a day later */
 	[QD_LATE] = COUNTED_CTE
-	    " SELECT DISTINCT m.cdom, r.day::text, r.organization_name,"
-	    " r.report_id, to_char(r.received_at AT TIME ZONE 'UTC',"
-	    " 'YYYY-MM-DD HH24:MI') FROM mine m JOIN report r"
+	    " SELECT * FROM (SELECT DISTINCT m.cdom, r.day::text AS day,"
+	    " r.organization_name AS org, r.report_id AS rid,"
+	    " to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
+	    " FROM mine m JOIN report r"
 	    " ON r.id = m.report_id WHERE r.received_at >= $5::timestamptz"
-	    " AND r.received_at < $5::timestamptz + interval '1 day'"
-	    " ORDER BY 1 COLLATE \"C\", 2, 3 COLLATE \"C\", 4 COLLATE \"C\"",
+	    " AND r.received_at < $5::timestamptz + interval '1 day') u"
+	    " ORDER BY cdom COLLATE \"C\", day, org COLLATE \"C\","
+	    " rid COLLATE \"C\"",
 };
 
 static const char *const digest_what[] = {
