@@ -368,7 +368,11 @@ domain_page(struct site *st, const struct summary_domain *sd, char *err,
 	buf_puts(&b, "<nav><a href=\"../index.html\">All domains</a></nav>\n"
 	    "<h1>");
 	html_text(&b, sd->domain);
-	buf_printf(&b, "</h1>\n<p>%s to %s (UTC days): ", st->from, st->to);
+	/* the figures as data too, for scripts (and tests/render.sh) */
+	buf_printf(&b, "</h1>\n<p class=\"totals\" data-reports=\"%lld\" "
+	    "data-successful=\"%lld\" data-failed=\"%lld\">%s to %s (UTC "
+	    "days): ", (long long)sd->reports, (long long)sd->successful,
+	    (long long)sd->failed, st->from, st->to);
 	html_num(&b, sd->reports);
 	buf_puts(&b, " report(s), ");
 	html_num(&b, sd->successful + sd->failed);

@@ -41,7 +41,8 @@
 /* A line of an STS policy-string: "key: value" (RFC 8461 3.2) */
 #define STS_LINE(key)							\
 	"(SELECT lower(m[1]) FROM unnest(pp.policy_string) l,"		\
-	" regexp_match(l, '^\\s*" key "\\s*:\\s*(\\S+)', 'i') m LIMIT 1)"
+	" regexp_match(l, '^\\s*" key "\\s*:\\s*(\\S+)', 'i') m"		\
+	" WHERE m IS NOT NULL LIMIT 1)"
 
 static const char *const site_sql[] = {
 	[QS_DAILY] = COUNTED_CTE ", t AS ("
