@@ -31,7 +31,8 @@ LDLIBS	 = -lmicrohttpd -lpq -ljansson -lz -lcrypto -lpthread
 # Debian 12 packages the build, the tests and "make run" need.
 DEB_PKGS = gcc make libc6-dev pkg-config libjansson-dev zlib1g-dev \
 	   libpq-dev libssl-dev postgresql postgresql-client curl openssl \
-	   ca-certificates libmicrohttpd-dev
+	   ca-certificates libmicrohttpd-dev tidy python3 chromium \
+	   fonts-dejavu-core nodejs npm
 
 B	?= build
 SRC_LIB	 = lib/xmalloc.c lib/buf.c lib/util.c lib/log.c lib/conf.c \

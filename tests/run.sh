@@ -60,6 +60,10 @@ for b in "$@"; do
 	tally "$b/output" "$out" $?
 	bash tests/http.sh "$b/tlsrpt" "$PGTMP" "http$n" >"$out" 2>&1
 	tally "$b/http" "$out" $?
+	bash tests/render.sh "$b/tlsrpt" "$PGTMP" "ren$n" >"$out" 2>&1
+	tally "$b/render" "$out" $?
+	bash tests/digest.sh "$b/tlsrpt" "$PGTMP" "dig$n" >"$out" 2>&1
+	tally "$b/digest" "$out" $?
 done
 rm -f "$out"
 echo "$total_p passed, $total_f failed"

@@ -140,7 +140,9 @@ def safe(files):
 def mail(path, *keys):
     """The digest: headers, parts, encodings; keys "to=ADDR" picks the
     message of an mbox; "has=TEXT" / "hasnot=TEXT" look in both decoded
-    parts; "subject=S" compares the decoded Subject."""
+    parts, "htmlhasnot=TEXT" in the HTML part; "subject=S" compares the
+    decoded Subject; "rawsubject=S" looks in the raw header; "html=FILE"
+    saves the HTML part."""
     raw = open(path, "rb").read()
     if raw.startswith(b"From "):
         msgs = [m.as_bytes() for m in mailbox.mbox(path)]
@@ -180,6 +182,9 @@ def mail(path, *keys):
             check(tag + ": has " + k[4:], k[4:] in body, True)
         elif k.startswith("hasnot="):
             check(tag + ": has not " + k[7:], k[7:] in body, False)
+        elif k.startswith("htmlhasnot="):
+            check(tag + ": HTML has not " + k[11:],
+                  k[11:] in parts[1].get_content(), False)
         elif k.startswith("subject="):
             check(tag + ": Subject", str(msg["Subject"]), k[8:])
         elif k.startswith("rawsubject="):
