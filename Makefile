@@ -53,7 +53,8 @@ OBJS	 = $(SRCS:%.c=$(B)/%.o) $(B)/migrations.o
 HDRS	 = $(wildcard lib/*.h ingest/*.h store/*.h render/*.h)
 UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps test test-build test-asan run stop bench install valgrind clean
+.PHONY: all deps browser-deps test test-build test-asan run stop bench \
+	install valgrind clean
 
 all: $(B)/tlsrpt
 
@@ -92,8 +93,19 @@ deps:
 	  else echo "missing Debian packages:$$missing"; \
 	    echo "run: sudo apt-get install$$missing"; exit 1; fi; fi
 
-# The suite twice: as built, then under ASan+UBSan (build-asan/).
-test: deps
+# The browser test's driver (tests/browser.sh): npm's playwright-core,
+# pinned, into the project (never committed); it drives Debian's chromium
+# and downloads no browser.
+BROWSER_DEP = tests/browser/node_modules/playwright-core/package.json
+browser-deps: $(BROWSER_DEP)
+$(BROWSER_DEP): tests/browser/package.json
+	cd tests/browser && npm install --no-audit --no-fund --no-package-lock \
+	  --loglevel=error
+	@touch $@
+
+# The suite twice: as built, then under ASan+UBSan (build-asan/); the
+# browser test once, on the first build.
+test: deps browser-deps
 	@$(MAKE) --no-print-directory test-build
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
 	  SAN="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \

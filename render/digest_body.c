@@ -34,7 +34,8 @@
 /* The style of the HTML part's tables (inline: no style sheet). */
 #define TD	"<td style=\"padding:2px 6px;border-bottom:1px solid #ddd\">"
 #define TDN	"<td style=\"padding:2px 6px;border-bottom:1px solid #ddd;" \
-		"text-align:right\">"
+		"text-align:right;white-space:nowrap\">"
+#define TH	"<th style=\"text-align:left;overflow-wrap:normal\">"
 #define TABLE	"<table style=\"border-collapse:collapse;margin:4px 0 12px;" \
 		"font-size:14px\">"
 
@@ -75,15 +76,14 @@ bars(struct buf *h, const struct digest *d, const char *domain)
 	for (i = 0; i < dl.ndays; i++)
 		if (dl.ok[i] + dl.bad[i] > max)
 			max = dl.ok[i] + dl.bad[i];
-	buf_puts(h, TABLE "<tr><th style=\"text-align:left\">Day</th>"
-	    "<th style=\"text-align:left\">Sessions (green: TLS, red "
-	    "hatched: failed)</th><th>TLS</th></tr>\n");
+	buf_puts(h, TABLE "<tr>" TH "Day</th>" TH "Sessions (green: TLS, "
+	    "red hatched: failed)</th>" TH "TLS</th></tr>\n");
 	for (i = 0; i < dl.ndays; i++) {
 		all = dl.ok[i] + dl.bad[i];
 		wok = (int)(200.0 * (double)dl.ok[i] / (double)max);
 		wbad = dl.bad[i] > 0 ? (int)(200.0 * (double)dl.bad[i] /
 		    (double)max) + 2 : 0;
-		buf_printf(h, "<tr>" TD "%s</td>" TD, dl.day[i] + 5);
+		buf_printf(h, "<tr>" TDN "%s</td>" TD, dl.day[i] + 5);
 		if (wok > 0)
 			buf_printf(h, "<span style=\"display:inline-block;"
 			    "height:10px;width:%dpx;background:#5a9a5a\">"
@@ -135,8 +135,7 @@ domain_part(const struct digest *d, const struct summary_domain *sd,
 	bars(h, d, sd->domain);
 
 	buf_puts(t, "  outcomes (sessions):\n");
-	buf_puts(h, TABLE "<tr><th style=\"text-align:left\">Outcome</th>"
-	    "<th>Sessions</th></tr>\n");
+	buf_puts(h, TABLE "<tr>" TH "Outcome</th>" TH "Sessions</th></tr>\n");
 	for (i = 0; i < sd->n_outcomes; i++) {
 		buf_puts(t, "  ");
 		escape_text(t, sd->outcomes[i].outcome);
@@ -151,9 +150,8 @@ domain_part(const struct digest *d, const struct summary_domain *sd,
 		html_num(h, sd->outcomes[i].sessions);
 		buf_puts(h, "</td></tr>\n");
 	}
-	buf_puts(h, "</table>\n" TABLE "<tr><th style=\"text-align:left\">"
-	    "Sending organisation</th><th>Reports</th><th>Successful</th>"
-	    "<th>Failed</th><th>TLS</th></tr>\n");
+	buf_puts(h, "</table>\n" TABLE "<tr>" TH "Sending organisation</th>"
+	    TH "Reports</th>" TH "OK</th>" TH "Failed</th>" TH "TLS</th></tr>\n");
 	buf_puts(t, "  sending organisation: reports, successful, failed\n");
 	for (i = 0; i < sd->n_sources; i++) {
 		const struct summary_row *s = &sd->sources[i];

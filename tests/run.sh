@@ -65,6 +65,13 @@ for b in "$@"; do
 	bash tests/digest.sh "$b/tlsrpt" "$PGTMP" "dig$n" >"$out" 2>&1
 	tally "$b/digest" "$out" $?
 done
+# the browser test once (it tests the HTML, not the build): the first build
+if [ "$unit_only" = 0 ]; then
+	bash tests/browser.sh "$1/tlsrpt" "$PGTMP" brw "$1/test-output/browser" \
+	    >"$out" 2>&1
+	tally "$1/browser" "$out" $?
+	echo "screenshots for a person to look at: $1/test-output/browser/"
+fi
 rm -f "$out"
 echo "$total_p passed, $total_f failed"
 [ "$total_f" = 0 ]
