@@ -145,7 +145,9 @@ install: $(B)/tlsrpt
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/tlsrpt \
 	  $(DESTDIR)$(PREFIX)/share/doc/tlsrpt
 	install -m 755 $(B)/tlsrpt $(DESTDIR)$(BINDIR)/tlsrpt
-	install -m 644 README.md etc/tlsrpt.service \
+	install -m 644 README.md etc/tlsrpt.service etc/tlsrpt-digest.service \
+	  etc/tlsrpt-digest.timer etc/tlsrpt-render.service \
+	  etc/tlsrpt-render.timer etc/tlsrpt.cron \
 	  $(DESTDIR)$(PREFIX)/share/doc/tlsrpt/
 	[ -f $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf ] || \
 	  install -m 644 etc/tlsrpt.conf $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf
