@@ -22,9 +22,9 @@
  *	theirs.  alert_command, when set, gets the day's alerts as JSON
  *	once (alerts.c), and its failure is only logged.
  *
- *	Figures: the summary of D, of D-7..D-1 and of D-30..D-1
- *	(query_summary, so the digest counts as "tlsrpt summary" does), the
- *	days of D-7..D, the reporters' days, the policies of D, the
+ *	Figures: the summary of D and of D-30..D-1 (query_summary, so the
+ *	digest counts as "tlsrpt summary" does), the days of D-7..D (the
+ *	7 days before D are their sum), the reporters' days, the policies of D, the
  *	quarantine and foreign reports of D, the late reports (query_site,
  *	query_digest).
  *
@@ -89,8 +89,7 @@ digest_read(struct digest *d, struct store *s, const struct conf *c,
 	    errlen) == -1)
 		return -1;
 	window(&q, c, d->week, d->prev);
-	if (query_summary(s, &q, &d->before7, err, errlen) == -1 ||
-	    query_digest(s, QD_REPORTER_DAYS, &q, NULL, &d->reporter_days,
+	if (query_digest(s, QD_REPORTER_DAYS, &q, NULL, &d->reporter_days,
 	    err, errlen) == -1)
 		return -1;
 	window(&q, c, d->month, d->prev);
@@ -112,7 +111,6 @@ static void
 digest_free(struct digest *d)
 {
 	query_summary_free(&d->today);
-	query_summary_free(&d->before7);
 	query_summary_free(&d->before30);
 	qtable_free(&d->daily);
 	qtable_free(&d->reporter_days);

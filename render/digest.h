@@ -41,8 +41,8 @@ struct digest {
 	char		 week[DAYLEN];		/* D-7 */
 	char		 month[DAYLEN];		/* D-30 */
 	char		 prev[DAYLEN];		/* D-1 */
-	struct summary	 today, before7, before30;
-	struct qtable	 daily;			/* D-7..D */
+	struct summary	 today, before30;
+	struct qtable	 daily;			/* D-7..D (QS_DAILY) */
 	struct qtable	 reporter_days;		/* D-7..D-1 */
 	struct qtable	 policies;		/* D */
 	struct qtable	 quarantine, foreign;	/* D */

@@ -39,16 +39,24 @@
 #define TABLE	"<table style=\"border-collapse:collapse;margin:4px 0 12px;" \
 		"font-size:14px\">"
 
-/* find_domain - the summary's entry for domain, or NULL */
-static const struct summary_domain *
-find_domain(const struct summary *s, const char *domain)
+/* week_before - the domain's sessions on the 7 days before D, from the
+ * daily rows (each report counts on one day, so they add up to what the
+ * summary of those days shows) */
+static void
+week_before(const struct digest *d, const char *domain, int64_t *ok,
+    int64_t *bad)
 {
-	size_t	 i;
+	const struct qtable *t = &d->daily;
+	size_t		 lo = 0, hi, r;
 
-	for (i = 0; i < s->n_domains; i++)
-		if (strcmp(s->domains[i].domain, domain) == 0)
-			return &s->domains[i];
-	return NULL;
+	*ok = *bad = 0;
+	if (!qt_range(t, 0, domain, &lo, &hi))
+		return;
+	for (r = lo; r < hi; r++)
+		if (qt(t, r, 2) == NULL && strcmp(qt(t, r, 1), d->day) < 0) {
+			*ok += qt_i64(t, r, 3);
+			*bad += qt_i64(t, r, 4);
+		}
 }
 
 /* rate_text - the rate as text ("99.4 %", "-" without sessions) */
@@ -108,18 +116,19 @@ static void
 domain_part(const struct digest *d, const struct summary_domain *sd,
     struct buf *t, struct buf *h)
 {
-	const struct summary_domain *wk = find_domain(&d->before7, sd->domain);
+	int64_t	 wok, wbad;
 	size_t	 i;
 
+	week_before(d, sd->domain, &wok, &wbad);
 	escape_text(t, sd->domain);
 	buf_puts(t, ": ");
 	html_num(t, sd->successful + sd->failed);
 	buf_puts(t, " sessions, ");
 	rate_text(t, sd->successful, sd->failed);
 	buf_puts(t, " TLS (7 days before: ");
-	rate_text(t, wk ? wk->successful : 0, wk ? wk->failed : 0);
+	rate_text(t, wok, wbad);
 	buf_puts(t, " of ");
-	html_num(t, wk ? wk->successful + wk->failed : 0);
+	html_num(t, wok + wbad);
 	buf_puts(t, ")\n");
 	buf_puts(h, "<h2 style=\"font-size:17px;margin:16px 0 4px\">");
 	escape_html(h, sd->domain);
@@ -128,9 +137,9 @@ domain_part(const struct digest *d, const struct summary_domain *sd,
 	buf_puts(h, " sessions, <b>");
 	html_rate(h, sd->successful, sd->failed, NULL);
 	buf_puts(h, " TLS</b> (7 days before: ");
-	html_rate(h, wk ? wk->successful : 0, wk ? wk->failed : 0, NULL);
+	html_rate(h, wok, wbad, NULL);
 	buf_puts(h, " of ");
-	html_num(h, wk ? wk->successful + wk->failed : 0);
+	html_num(h, wok + wbad);
 	buf_puts(h, ")</p>\n");
 	bars(h, d, sd->domain);
 

@@ -45,8 +45,8 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define SUMMARY_SQL							\
-	COUNTED_CTE ", dom AS ("					\
+#define SUMMARY_SQL(cte)						\
+	cte ", dom AS ("					\
 	" SELECT cdom, count(DISTINCT report_id) AS reports,"		\
 	"  sum(ok) AS ok, sum(bad) AS bad,"				\
 	"  count(DISTINCT report_id) FILTER (WHERE conflicted) AS conflicted"\
@@ -78,6 +78,8 @@
 	" SELECT 3, cdom, host, reports, ok, bad, 0, 0 FROM mx"		\
 	") u ORDER BY cdom COLLATE \"C\", kind, ord, name COLLATE \"C\""
 
+static const char *const summary_sql[2] = BOTH(SUMMARY_SQL);
+
 /* query_summary - see query.h; the SQL above does the counting */
 int
 query_summary(struct store *s, const struct summary_query *q,
@@ -97,8 +99,8 @@ query_summary(struct store *s, const struct summary_query *q,
 	param[1] = q->from;
 	param[2] = q->to;
 	param[3] = q->domain;
-	res = PQexecParams(s->conn, SUMMARY_SQL, 4, NULL, param, NULL, NULL,
-	    0);
+	res = PQexecParams(s->conn, summary_sql[q->domain != NULL], 4, NULL,
+	    param, NULL, NULL, 0);
 	buf_free(&doms);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		return db_fail(s, res, "summary", err, errlen);

@@ -22,23 +22,27 @@
 #include "query_int.h"
 #include "query_site.h"
 
-static const char *const digest_sql[] = {
-	[QD_REPORTER_DAYS] = COUNTED_CTE
-	    " SELECT cdom, org, count(DISTINCT day) FROM mine"
-	    " GROUP BY cdom, org ORDER BY cdom COLLATE \"C\","
-	    " org COLLATE \"C\"",
+#define SQL_REPORTER_DAYS(cte)						\
+	cte " SELECT cdom, org, count(DISTINCT day) FROM mine"		\
+	" GROUP BY cdom, org ORDER BY cdom COLLATE \"C\","		\
+	" org COLLATE \"C\""
 
-	/* received within one day from $5: the previous digest went out at
-	 * $5, this one goes out a day later */
-	[QD_LATE] = COUNTED_CTE
+/* Received within one day from $5: the previous digest went out at $5,
+ * this one goes out a day later.  The condition stands in "pol", so
+ * only those reports are joined to their policies, not the 30 days. */
+#define RECEIVED							\
+	" AND r.received_at >= $5::timestamptz"				\
+	" AND r.received_at < $5::timestamptz + interval '1 day'"
+
+static const char *const digest_sql[][2] = {
+	[QD_REPORTER_DAYS] = BOTH(SQL_REPORTER_DAYS),
+	[QD_LATE] = { COUNTED_FROM(ALL_REPORTS, RECEIVED)
 	    " SELECT * FROM (SELECT DISTINCT m.cdom, r.day::text AS day,"
 	    " r.organization_name AS org, r.report_id AS rid,"
 	    " to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
-	    " FROM mine m JOIN report r"
-	    " ON r.id = m.report_id WHERE r.received_at >= $5::timestamptz"
-	    " AND r.received_at < $5::timestamptz + interval '1 day') u"
+	    " FROM mine m JOIN report r ON r.id = m.report_id) u"
 	    " ORDER BY cdom COLLATE \"C\", day, org COLLATE \"C\","
-	    " rid COLLATE \"C\"",
+	    " rid COLLATE \"C\"", NULL },
 };
 
 static const char *const digest_what[] = {

@@ -22,6 +22,8 @@
 # printing reports/s and the ratios, and for (a) and (b) where the CPU
 # went per request (load generator, server, PostgreSQL): the client
 # shares the machine, so that split says what the ratio is made of.
+# and last "tlsrpt digest" and "tlsrpt render" over a generated year of
+# 1,000 domains (365,000 reports; BENCH_YEAR_DOMAINS).
 # No pass/fail: numbers.
 # BENCH_KEY=rsa uses an RSA-2048 certificate instead.
 # BENCH_CLIENTS, BENCH_KA_CLIENTS and BENCH_THREADS (serve's threads,
@@ -146,4 +148,36 @@ awk -v a="$a" -v b="$b" -v c="$c" -v C="$C" -v K="$K" -v rows="$rows" \
 	printf "CPU ms per request    all   load generator   server   postgresql\n"
 	printf "(a) floor           %5.3f   %5.3f            %5.3f    %5.3f\n", A[3] * 1e3 / A[1], A[4] * 1e3 / A[1], A[5] * 1e3 / A[1], A[6] * 1e3 / A[1]
 	printf "(b) ingest          %5.3f   %5.3f            %5.3f    %5.3f\n", B[3] * 1e3 / B[1], B[4] * 1e3 / B[1], B[5] * 1e3 / B[1], B[6] * 1e3 / B[1]
+}'
+
+# --- render and digest over a year of BENCH_YEAR_DOMAINS (1,000) domains ---
+# One report a day per domain for the 365 days up to yesterday, shaped like
+# the real ones, stored through the intake (bench_tool load); then the
+# digest of yesterday, a full render of the default 31 days (index, every
+# domain page, every report page), the same again (nothing changed), and
+# one domain's page.  Each is timed three times where it is cheap enough.
+YD=${BENCH_YEAR_DOMAINS:-1000}
+pg_createdb "$W/pg" year >/dev/null
+printf 'database = %s\n' "$(pg_conninfo "$W/pg" year)" >"$W/year.conf"
+"$BIN" -c "$W/year.conf" db migrate >/dev/null
+now() { date +%s.%N; }
+t0=$(now)
+loaded=$("$TOOL" load "$W/year.conf" "$YD" "$(date -u -d yesterday +%F)")
+t1=$(now)
+# what autovacuum does after a bulk load, done now so the timing is fair
+psql -XAtq "$(pg_conninfo "$W/pg" year)" -c "VACUUM ANALYZE"
+timed() { a=$(now); "$@" >/dev/null; b=$(now); awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b - a }'; }
+dg=""; for _ in 1 2 3; do dg="$dg $(timed "$BIN" -c "$W/year.conf" digest)"; done
+full=$(timed "$BIN" -c "$W/year.conf" render --out "$W/site")
+again=$(timed "$BIN" -c "$W/year.conf" render --out "$W/site")
+one=""; for _ in 1 2 3; do one="$one $(timed "$BIN" -c "$W/year.conf" render --out "$W/site" --domain d7.example)"; done
+pages=$(find "$W/site" -name '*.html' | wc -l)
+echo
+awk -v yd="$YD" -v n="$loaded" -v t0="$t0" -v t1="$t1" -v dg="$dg" \
+    -v full="$full" -v again="$again" -v one="$one" -v pages="$pages" 'BEGIN {
+	printf "a year of %d domains: %d reports stored in %.1f s (%.0f reports/s)\n", yd, n, t1 - t0, n / (t1 - t0)
+	printf "digest of yesterday:          %s s   (target < 2 s)\n", dg
+	printf "one domain page:              %s s   (target < 0.2 s)\n", one
+	printf "full render, 31 days:         %s s (%d pages; target < 60 s)\n", full, pages
+	printf "render again, nothing new:    %s s\n", again
 }'
