@@ -32,7 +32,7 @@ LDLIBS	 = -lmicrohttpd -lpq -ljansson -lz -lcrypto -lpthread
 DEB_PKGS = gcc make libc6-dev pkg-config libjansson-dev zlib1g-dev \
 	   libpq-dev libssl-dev postgresql postgresql-client curl openssl \
 	   ca-certificates libmicrohttpd-dev tidy python3 chromium \
-	   fonts-dejavu-core nodejs npm
+	   fonts-dejavu-core
 
 B	?= build
 SRC_LIB	 = lib/xmalloc.c lib/buf.c lib/util.c lib/log.c lib/conf.c \
@@ -99,6 +99,9 @@ deps:
 BROWSER_DEP = tests/browser/node_modules/playwright-core/package.json
 browser-deps: $(BROWSER_DEP)
 $(BROWSER_DEP): tests/browser/package.json
+	@# Debian's nodejs and npm, unless a node with npm is there already
+	@command -v npm >/dev/null || \
+	  $(MAKE) --no-print-directory deps DEB_PKGS="nodejs npm"
 	cd tests/browser && npm install --no-audit --no-fund --no-package-lock \
 	  --loglevel=error
 	@touch $@
