@@ -112,7 +112,7 @@ static const struct conf_entry conf_table[] = {
 	{ "sendmail", CONF_STR, offsetof(struct conf, sendmail),
 	    "/usr/sbin/sendmail", 0, 0, NULL },
 	{ "alert_failure_rate", CONF_STR,
-	    offsetof(struct conf, alert_failure_rate), "1", 0, 0, NULL },
+	    offsetof(struct conf, alert_failure_rate), "1.0", 0, 0, NULL },
 	{ "alert_min_failed", CONF_UINT,
 	    offsetof(struct conf, alert_min_failed), "10", 0, 1000000000,
 	    NULL },

@@ -35,6 +35,7 @@
 #include "buf.h"
 #include "digest.h"
 #include "escape.h"
+#include "html.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -180,17 +181,11 @@ rule_quiet(struct digest *d)
 static void
 rule_silent(struct digest *d)
 {
-	size_t	 i, j;
-	char	*one[1];
+	size_t	 i;
 
-	for (i = 0; i < d->n_conf; i++) {
-		one[0] = d->conf_domains[i];
-		for (j = 0; j < d->today.n_domains; j++)
-			if (domain_matches(d->today.domains[j].domain, one, 1))
-				break;
-		if (j == d->today.n_domains)
+	for (i = 0; i < d->n_conf; i++)
+		if (!summary_covers(&d->today, d->conf_domains[i]))
 			add(d, ALERT_NO_REPORTS, d->conf_domains[i], NULL);
-	}
 }
 
 /* alerts_find - see digest.h */

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,20 @@ html_stamp_of(const char *path, char *out, size_t len)
 		return -1;
 	memcpy(out, p, k);
 	out[k] = '\0';
+	return 0;
+}
+
+/* summary_covers - see html.h */
+int
+summary_covers(const struct summary *s, const char *conf_domain)
+{
+	char	*one[1];
+	size_t	 i;
+
+	one[0] = (char *)(uintptr_t)conf_domain;
+	for (i = 0; i < s->n_domains; i++)
+		if (domain_matches(s->domains[i].domain, one, 1))
+			return 1;
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "query.h"
 #include "query_site.h"
 
 #define DAYLEN	11		/* "YYYY-MM-DD" and its NUL */
@@ -53,6 +54,10 @@ void	html_foot(struct buf *);
 /* html_stamp_of - the stamp of the page at path, into out; 0, or -1
  * when there is no page or no stamp */
 int	html_stamp_of(const char *path, char *out, size_t len);
+
+/* summary_covers - 1 when s has a domain that is conf_domain or one of
+ * its subdomains (a configured domain with reports) */
+int	summary_covers(const struct summary *s, const char *conf_domain);
 
 /* day_add - the UTC day delta days after day (YYYY-MM-DD) into out;
  * 0, or -1 when day is no day */

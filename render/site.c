@@ -240,15 +240,10 @@ index_domains(struct site *st, struct buf *b)
 static void
 index_silent(struct site *st, struct buf *b)
 {
-	size_t	 i, j, n = 0;
-	char	*one[1];
+	size_t	 i, n = 0;
 
 	for (i = 0; i < st->n_conf; i++) {
-		one[0] = st->conf_domains[i];
-		for (j = 0; j < st->sum.n_domains; j++)
-			if (domain_matches(st->sum.domains[j].domain, one, 1))
-				break;
-		if (j < st->sum.n_domains)
+		if (summary_covers(&st->sum, st->conf_domains[i]))
 			continue;
 		if (n++ == 0)
 			buf_puts(b, "<h2>Configured domains without "

@@ -94,11 +94,7 @@ query_summary(struct store *s, const struct summary_query *q,
 	int			 k, kind;
 
 	memset(out, 0, sizeof *out);
-	array_param(&doms, q->domains, q->n_domains);
-	param[0] = (const char *)doms.data;
-	param[1] = q->from;
-	param[2] = q->to;
-	param[3] = q->domain;
+	query_params(q, &doms, param);
 	res = PQexecParams(s->conn, summary_sql[q->domain != NULL], 4, NULL,
 	    param, NULL, NULL, 0);
 	buf_free(&doms);

@@ -24,6 +24,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+
 #include "query.h"
 #include "query_site.h"
 
@@ -116,6 +118,11 @@
 	memset(&(v)[(n)], 0, sizeof *(v)), &(v)[(n)++])
 
 struct store;
+
+/* query_params - $1..$4 of q into param (doms holds the array literal
+ * of $1: buf_free it after the statement) */
+void	query_params(const struct summary_query *q, struct buf *doms,
+	    const char *param[4]);
 
 /*
  * query_run_table - run sql[0] (every domain) or sql[1] (q->domain set)

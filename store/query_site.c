@@ -209,6 +209,18 @@ static const char *const site_what[] = {
 /* The parameter types: text[], date, date, text, text (pg_type oids) */
 static const Oid param_types[5] = { 1009, 1082, 1082, 25, 25 };
 
+/* query_params - see query_int.h */
+void
+query_params(const struct summary_query *q, struct buf *doms,
+    const char *param[4])
+{
+	array_param(doms, q->domains, q->n_domains);
+	param[0] = (const char *)doms->data;
+	param[1] = q->from;
+	param[2] = q->to;
+	param[3] = q->domain;
+}
+
 /* query_run_table - see query_int.h */
 int
 query_run_table(struct store *s, const char *const sql[2],
@@ -221,11 +233,7 @@ query_run_table(struct store *s, const char *const sql[2],
 	size_t		 r, c;
 
 	memset(out, 0, sizeof *out);
-	array_param(&doms, q->domains, q->n_domains);
-	param[0] = (const char *)doms.data;
-	param[1] = q->from;
-	param[2] = q->to;
-	param[3] = q->domain;
+	query_params(q, &doms, param);
 	param[4] = arg;
 	res = PQexecParams(s->conn, q->domain != NULL && sql[1] != NULL ?
 	    sql[1] : sql[0], 5, param_types, param, NULL, NULL, 0);

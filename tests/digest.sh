@@ -26,18 +26,6 @@ cd "$(dirname "$0")/.." || exit 1
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 PAGES="python3 tests/render/pages.py"
-pyc() {
-	local name=$1 out line p f
-	shift
-	out=$($PAGES "$@" 2>&1)
-	line=$(tail -n 1 <<<"$out")
-	case $line in
-	*" passed, "*" failed") p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*} ;;
-	*) p=0; f=1 ;;
-	esac
-	pass=$((pass + p)); fail=$((fail + f))
-	[ "$f" = 0 ] || printf 'FAIL %s:\n%s\n' "$name" "$out"
-}
 D=2026-11-21
 day() { date -u -d "$D $1 days" +%F; }
 mkdir -p "$T/in"
@@ -113,7 +101,7 @@ W
 check "alerts: each rule fires, and stays quiet at its edges" "$got" "$want"
 check_has "alerts: the numbers behind them" "$(cat "$T/alerts.json")" \
     '"rule":"failure-rate","domain":"r2.test","failed_sessions":11,"sessions":1000,'
-pyc "digest MIME" mail "$T/all.eml" \
+check_py "digest MIME" $PAGES mail "$T/all.eml" \
     "subject=TLS reports $D: 11 domains, 98.3 % TLS, 6 alerts" \
     "has=n1.test: new failure type validation-failure, 1 failed session(s)" \
     "has=q1.test: Regular reported on 4 of the 7 days before" \
@@ -132,7 +120,7 @@ check_has "alert_command failing: logged" "$out" "alert_command $T/fail.sh faile
 # --- a Subject that is not ASCII ---------------------------------------------
 conf utf8 "digest_subject = TLS-Berichte für Kunden"
 "$BIN" -c "$T/utf8.conf" digest --date $D >"$T/utf8.eml"
-pyc "digest RFC 2047" mail "$T/utf8.eml" "rawsubject=Subject: =?UTF-8?Q?TLS-Berichte_f=C3=BCr" \
+check_py "digest RFC 2047" $PAGES mail "$T/utf8.eml" "rawsubject=Subject: =?UTF-8?Q?TLS-Berichte_f=C3=BCr" \
     "subject=TLS-Berichte für Kunden $D: 11 domains, 98.3 % TLS, 6 alerts"
 check "digest: an ASCII Subject is not encoded" "$(grep -c '=?UTF-8' "$T/all.eml")" 0
 
@@ -141,12 +129,12 @@ conf per "digest_to = ops@example.org" "digest_domain_to = r2.test:alice@example
     "digest_domain_to = q1.test:alice@example.org, n1.test:bob@example.org"
 "$BIN" -c "$T/per.conf" digest --date $D >"$T/per.mbox"
 check "per recipient: three messages" "$(grep -c '^From tlsrpt ' "$T/per.mbox")" 3
-pyc "alice" mail "$T/per.mbox" to=alice@example.org \
+check_py "alice" $PAGES mail "$T/per.mbox" to=alice@example.org \
     "subject=TLS reports $D: 2 domains, 98.9 % TLS, 2 alerts" "has=r2.test" "has=q1.test" \
     "hasnot=n1.test" "hasnot=s1.test" "hasnot=Foreign reports"
-pyc "bob" mail "$T/per.mbox" to=bob@example.org \
+check_py "bob" $PAGES mail "$T/per.mbox" to=bob@example.org \
     "subject=TLS reports $D: 1 domain, 97.0 % TLS, 2 alerts" "hasnot=r2.test"
-pyc "ops" mail "$T/per.mbox" to=ops@example.org "has=s1.test" "has=Foreign reports"
+check_py "ops" $PAGES mail "$T/per.mbox" to=ops@example.org "has=s1.test" "has=Foreign reports"
 "$BIN" -c "$T/per.conf" digest --date $D --to one@example.org >"$T/one.eml"
 check "--to: one message to that address" "$(grep -c '^To: ' "$T/one.eml") $(grep '^To: ' "$T/one.eml")" \
     "1 To: one@example.org"
@@ -177,7 +165,7 @@ check "--send: 0 when all succeeded" "$?" 0
 # --- no data, and no domains configured --------------------------------------
 printf 'database = %s\n' "$DB" >"$T/empty.conf"
 "$BIN" -c "$T/empty.conf" digest --date 2020-01-01 >"$T/empty.eml"
-pyc "empty" mail "$T/empty.eml" "subject=TLS reports 2020-01-01: no reports, 0 alerts" \
+check_py "empty" $PAGES mail "$T/empty.eml" "subject=TLS reports 2020-01-01: no reports, 0 alerts" \
     "has=No reports for this day."
 printf 'database = %s\ndigest_when_empty = skip\n' "$DB" >"$T/skip.conf"
 check "digest_when_empty = skip: nothing" "$("$BIN" -c "$T/skip.conf" digest --date 2020-01-01 | wc -c)" 0

@@ -31,19 +31,6 @@ newdb() {
 }
 tl() { "$BIN" -c "$CONF" "$@"; }
 sql() { psql -XAtq "$DB" -c "$1"; }
-# pyc NAME CMD... - run pages.py, add its counts, show its FAIL lines
-pyc() {
-	local name=$1 out line p f
-	shift
-	out=$($PAGES "$@" 2>&1)
-	line=$(tail -n 1 <<<"$out")
-	case $line in
-	*" passed, "*" failed") p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*} ;;
-	*) p=0; f=1 ;;
-	esac
-	pass=$((pass + p)); fail=$((fail + f))
-	[ "$f" = 0 ] || printf 'FAIL %s:\n%s\n' "$name" "$out"
-}
 # tidy_all DIR - tidy reports no error (exit 2) on any page
 tidy_all() {
 	local f n=0
@@ -62,12 +49,12 @@ out=$(tl render --out "$S" --from 2026-03-01 --to 2026-11-30 2>&1)
 check "render: exit" "$?" 0
 check_has "render: says what it wrote" "$out" "rendered $S: "
 tl summary --format json --from 2026-03-01 --to 2026-11-30 >"$T/sum.json"
-pyc "pages = summary" compare "$S" "$T/sum.json"
+check_py "pages = summary" $PAGES compare "$S" "$T/sum.json"
 check "render: a page per report of the period" "$(ls "$S"/r | wc -l)" \
     "$(sql "SELECT count(*) FROM report WHERE verdict = 'accepted' AND day BETWEEN '2026-03-01' AND '2026-11-30'")"
 check "render: style.css" "$(test -s "$S/style.css" && echo yes)" yes
 tidy_all "$S"
-pyc "fixed pages safe" safe "$S"/*.html "$S"/d/*.html "$S"/r/*.html
+check_py "fixed pages safe" $PAGES safe "$S"/*.html "$S"/d/*.html "$S"/r/*.html
 check_has "render: DANE MX host on its parent's page, labelled" \
     "$($PAGES text "$S/d/example.net.html")" "mx2.example.net (MX host of example.net)"
 check_has "render: an MX host's own row labelled on the index" \
@@ -124,7 +111,7 @@ H=$T/hsite
 tl render --out "$H" --from 2026-11-01 --to 2026-11-30 >/dev/null
 check "hostile: rendered" "$?" 0
 hid=$(sql "SELECT id FROM report")
-pyc "hostile pages safe" safe "$H"/*.html "$H"/d/*.html "$H"/r/*.html
+check_py "hostile pages safe" $PAGES safe "$H"/*.html "$H"/d/*.html "$H"/r/*.html
 tidy_all "$H"
 dtext=$($PAGES text "$H/d/hostile.example.html")
 rtext=$($PAGES text "$H/r/$hid.html")
