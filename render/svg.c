@@ -25,8 +25,10 @@
 #include "html.h"
 #include "svg.h"
 
-#define W	720		/* viewBox width */
-#define LEFT	64		/* room for the y labels */
+/* 480 user units at 12 px: on a 390 px phone the text stays about 9 px,
+ * and CSS caps the chart at 720 px on a desktop */
+#define W	480		/* viewBox width */
+#define LEFT	56		/* room for the y labels */
 #define RIGHT	8
 #define PW	(W - LEFT - RIGHT)
 
@@ -97,7 +99,10 @@ yaxis(struct buf *b, int top, int h, int64_t max, const char *title)
 		buf_printf(b, "<path d=\"M%d %dH%d\" class=\"g\"/>"
 		    "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", LEFT, y,
 		    W - RIGHT, LEFT - 6, y + 4);
-		html_num(b, max / 2 * k + (k == 2 ? max % 2 : 0));
+		/* the middle line of an odd scale is at a half */
+		html_num(b, k == 2 ? max : max / 2 * k);
+		if (k == 1 && max % 2)
+			buf_puts(b, ".5");
 		buf_puts(b, "</text>");
 	}
 }
@@ -150,7 +155,8 @@ bar(struct buf *b, const struct daily *d, size_t i, int top, int h,
 	return base + bh;
 }
 
-/* legend - a swatch and a name per series, two to a row, from y */
+/* legend - a swatch and a name per series, one to a row (a result-type
+ * may be long), from y */
 static int
 legend(struct buf *b, const struct daily *d, int y)
 {
@@ -158,8 +164,8 @@ legend(struct buf *b, const struct daily *d, int y)
 	char	 fill[32];
 
 	for (i = 0; i < n; i++) {
-		int x = LEFT + (int)(i % 2) * (PW / 2);
-		int yy = y + (int)(i / 2) * 20;
+		int x = LEFT;
+		int yy = y + (int)i * 20;
 
 		if (i == 0)
 			snprintf(fill, sizeof fill, "#cfe8cf");
@@ -174,7 +180,7 @@ legend(struct buf *b, const struct daily *d, int y)
 		    "failed sessions" : d->type[i - 2]);
 		buf_puts(b, "</text>");
 	}
-	return y + (int)((n + 1) / 2) * 20;
+	return y + (int)n * 20;
 }
 
 /* svg_daily - see svg.h */
@@ -197,7 +203,7 @@ svg_daily(struct buf *b, const struct daily *d)
 	}
 	max1 = nice_max(max1);
 	max2 = nice_max(max2);
-	height = t2 + h2 + 28 + (int)((d->ntypes + 3) / 2) * 20;
+	height = t2 + h2 + 28 + (int)(d->ntypes + 2) * 20;
 	buf_printf(b, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
 	    "aria-label=\"Sessions per day, and failed sessions per day by "
 	    "result-type\" xmlns=\"http://www.w3.org/2000/svg\">", W, height);

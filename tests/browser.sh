@@ -10,8 +10,9 @@
 # installed by "make test"): no console error, no failed or remote load,
 # no script, no payload run, no horizontal scroll at 390 px
 # (tests/browser/check.mjs).  Screenshots go to SHOTDIR for a person to
-# look at; with TLSRPT_DOCS=1 the index, the example.net page and the
-# digest are also copied to docs/ (the README's pictures).
+# look at (NAME.png at 390 px, NAME-wide.png at 1000 px); with
+# TLSRPT_DOCS=1 the index, the example.net page (wide and on a phone) and
+# the digest (on a phone) are also copied to docs/ (the README's pictures).
 # Prints "FAIL ..." lines and ends with "N passed, N failed".
 set -u
 BIN=$1 PGDIR=$2 P=$3 SHOTS=$4
@@ -55,6 +56,9 @@ node tests/browser/check.mjs "$SHOTS" "index=$T/site/index.html" \
 rc=${PIPESTATUS[0]}
 if [ -n "${TLSRPT_DOCS:-}" ]; then
 	mkdir -p docs
-	cp "$SHOTS/index.png" "$SHOTS/domain-page.png" "$SHOTS/digest.png" docs/
+	cp "$SHOTS/index-wide.png" docs/index.png
+	cp "$SHOTS/domain-page-wide.png" docs/domain-page.png
+	cp "$SHOTS/domain-page.png" docs/domain-page-phone.png
+	cp "$SHOTS/digest.png" docs/digest.png
 fi
 exit "$rc"

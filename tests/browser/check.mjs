@@ -6,7 +6,8 @@
 // exception, no failed or non-file request, no script at all (none in the
 // DOM, and a report's <script> or onerror= payload, which would set
 // window.__pwned, never ran), no horizontal scroll; then a full-page
-// screenshot SHOTDIR/NAME.png that is not blank.  Prints "FAIL ..." lines
+// screenshot SHOTDIR/NAME.png that is not blank, and NAME-wide.png at
+// 1000 px.  Prints "FAIL ..." lines
 // and "N passed, N failed".
 import { chromium } from 'playwright-core';
 import { mkdtempSync, statSync } from 'node:fs';
@@ -56,6 +57,9 @@ for (const spec of pages) {
   const png = join(shots, `${name}.png`);
   await page.screenshot({ path: png, fullPage: true });
   check(`${name}: screenshot`, statSync(png).size > 5000, `${png} is ${statSync(png).size} bytes`);
+  // the same page on a desktop, for people (and the README)
+  await page.setViewportSize({ width: 1000, height: 800 });
+  await page.screenshot({ path: join(shots, `${name}-wide.png`), fullPage: true });
   await ctx.close();
 }
 await browser.close();
