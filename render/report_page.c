@@ -442,6 +442,7 @@ report_pages(struct site *st, struct store *s, int do_prune, char *err,
 			todo[ntodo++] = ps[i];
 		free(path);
 	}
+	st->fetched += ntodo;
 	for (i = 0; i < ntodo && rc == 0; i += FETCH)
 		rc = fetch_write(st, s, todo + i, ntodo - i < FETCH ?
 		    ntodo - i : FETCH, err, errlen);

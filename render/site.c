@@ -29,7 +29,8 @@
  *	domains and reports that left the period.
  *
  * DIAGNOSTICS
- *	"rendered DIR: N file(s) written, M unchanged" on stdout.  Exit 64
+ *	"rendered DIR: N file(s) written, M unchanged, K report(s) read"
+ *	on stdout (K: the reports whose pages were missing or stale).  Exit 64
  *	on usage errors, 73 when a file cannot be written, 75 when the
  *	database cannot be reached, 78 without a schema.
  */
@@ -510,8 +511,9 @@ cmd_render(struct conf *conf, int argc, char **argv)
 		log_warnx("render: %s", err);
 		rc = status;
 	} else
-		printf("rendered %s: %zu file(s) written, %zu unchanged\n",
-		    st.out, st.written, st.unchanged);
+		printf("rendered %s: %zu file(s) written, %zu unchanged, %zu "
+		    "report(s) read\n", st.out, st.written, st.unchanged,
+		    st.fetched);
 	site_free(&st);
 	cmd_store_close(s);
 	return rc;

@@ -35,6 +35,7 @@ struct site {
 	size_t			 at_daily, at_outcomes, at_sources,
 				 at_hosts, at_policies, at_reports;
 	size_t			 written, unchanged;	/* files */
+	size_t			 fetched;	/* reports read for their pages */
 };
 
 /* site_domain_file - the file name of domain's page under d/ (a host

@@ -16,7 +16,8 @@
 # email module): headers, both parts UTF-8 quoted-printable, 7-bit, short
 # lines; a Subject RFC 2047-encoded only when not ASCII; per-recipient
 # messages hold only their domains; --send tries every recipient and
-# exits with the first failing sendmail's status; late reports listed.
+# exits with the first failing sendmail's status; a report that arrived
+# after its day's digest is listed as late in the next one only.
 # Prints "FAIL ..." lines and ends with "N passed, N failed".
 set -u
 BIN=$1 PGDIR=$2 P=$3
@@ -62,6 +63,8 @@ rep "Late Org" r3.test "$(day -2)" 5 certificate-expired:1	# late
 late=$n
 rep "Late Org" r3.test "$(day -3)" 5 certificate-expired:1	# in time
 intime=$n
+rep "Late Org" r3.test "$(day -4)" 5 certificate-expired:1	# the next one's
+nextone=$n
 
 pg_createdb "$PGDIR" "${P}_dig" >/dev/null
 DB=$(pg_conninfo "$PGDIR" "${P}_dig")
@@ -77,7 +80,8 @@ conf base
 "$BIN" -c "$T/base.conf" db migrate >/dev/null
 "$BIN" -c "$T/base.conf" ingest "$T"/in/*.json >/dev/null
 psql -XAtq "$DB" -c "UPDATE report SET received_at = '$D 13:00:00+00' WHERE report_id = 'r${late}_r3.test';
-    UPDATE report SET received_at = '$(day -1) 13:00:00+00' WHERE report_id = 'r${intime}_r3.test'"
+    UPDATE report SET received_at = '$(day -1) 13:00:00+00' WHERE report_id = 'r${intime}_r3.test';
+    UPDATE report SET received_at = '$(day 1) 13:00:00+00' WHERE report_id = 'r${nextone}_r3.test'"
 
 # --- the alerts, through alert_command -------------------------------------
 printf '#!/bin/sh\ncat >"%s"\n' "$T/alerts.json" >"$T/alert.sh"; chmod +x "$T/alert.sh"
@@ -109,7 +113,7 @@ check_py "digest MIME" $PAGES mail "$T/all.eml" \
     "has=&lt;script&gt;alert(1)&lt;/script&gt;" "htmlhasnot=<script>" \
     "has=Foreign reports (for no configured domain): 1" \
     "has=r3.test $(day -2) Late Org r${late}_r3.test, received $D 13:00" \
-    "hasnot=r${intime}_r3.test" "html=$T/digest.html"
+    "hasnot=r${intime}_r3.test" "hasnot=r${nextone}_r3.test" "html=$T/digest.html"
 check "digest: To is postmaster by default" "$(grep -m1 '^To: ' "$T/all.eml")" "To: postmaster"
 printf '#!/bin/sh\nexit 1\n' >"$T/fail.sh"; chmod +x "$T/fail.sh"
 conf failcmd "alert_command = $T/fail.sh"

@@ -70,6 +70,7 @@ check "render --domain: no index, no other domain" "$(ls "$T/one" "$T/one/d" | t
 # --- incremental: nothing rewritten, a changed report alone, by rename -----
 out=$(tl render --out "$S" --from 2026-03-01 --to 2026-11-30 2>&1)
 check_has "render again: nothing written" "$out" ": 0 file(s) written, "
+check_has "render again: no report read (every stamp matches)" "$out" " 0 report(s) read"
 id=$(sql "SELECT min(id) FROM report WHERE day = '2026-11-16' AND verdict = 'accepted'")
 other=$(sql "SELECT max(id) FROM report WHERE day = '2026-11-17'")
 ino=$(stat -c %i "$S/r/$id.html"); ino2=$(stat -c %i "$S/r/$other.html")
@@ -77,6 +78,7 @@ m2=$(stat -c %Y.%y "$S/r/$other.html")
 sql "UPDATE report SET parsed_at = now() WHERE id = $id"
 out=$(tl render --out "$S" --from 2026-03-01 --to 2026-11-30 2>&1)
 check_has "render after a change: one page" "$out" ": 1 file(s) written, "
+check_has "render after a change: one report read" "$out" " 1 report(s) read"
 check "render after a change: a new file renamed into place" "$([ "$(stat -c %i "$S/r/$id.html")" != "$ino" ] && echo renamed)" renamed
 check "render after a change: other pages untouched" "$(stat -c %i "$S/r/$other.html") $(stat -c %Y.%y "$S/r/$other.html")" "$ino2 $m2"
 check "render: no temporary file left" "$(find "$S" -name '.*' -type f | wc -l)" 0
