@@ -12,6 +12,18 @@
  *	disk's fsync rate no longer bounds the request rate, and no worker
  *	thread ever blocks on the database.
  *
+ *	The committer never touches libmicrohttpd itself: the door gives
+ *	it a suspend and a resume (struct committer_ops; http.c's suspend
+ *	and resume the request's connection), so that a test can drive it
+ *	without a server.
+ *
+ *	At shutdown, committer_stop answers everything queued and joins the
+ *	thread; a request that completes after that (the daemons still
+ *	finish what is in flight) is stored by its own worker into the spool
+ *	(durable, so its 201 holds) instead of being refused.  The committer
+ *	is freed only after the daemons stopped, so no worker ever reaches
+ *	freed memory.
+ *
  *	One committer, and it waits up to GATHER_USEC for more requests
  *	when fewer than GATHER_MIN are queued: fewer, larger transactions.
  *	A transaction costs PostgreSQL about 1 ms of CPU whatever its size,
@@ -31,8 +43,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <microhttpd.h>
 
 #include "conf.h"
 #include "intake.h"
@@ -55,6 +65,7 @@
 
 struct committer {
 	const struct conf	*conf;
+	struct committer_ops	 ops;
 	struct intake		 in;		/* the committer thread's */
 	pthread_t		 tid;
 	pthread_mutex_t		 lock;
@@ -145,7 +156,7 @@ committer_main(void *arg)
 			next = rq->next;
 			rq->next = NULL;
 			rq->state = JOB_DONE;
-			MHD_resume_connection(rq->conn);
+			cm->ops.resume(rq);
 		}
 	}
 	intake_close(&cm->in);
@@ -154,12 +165,13 @@ committer_main(void *arg)
 
 /* committer_start - see serve.h */
 struct committer *
-committer_start(const struct conf *conf)
+committer_start(const struct conf *conf, const struct committer_ops *ops)
 {
 	struct committer	*cm = xcalloc(1, sizeof *cm);
 	pthread_condattr_t	 ca;
 
 	cm->conf = conf;
+	cm->ops = *ops;
 	intake_open(&cm->in, conf, "tlsrpt-serve",
 	    INTAKE_SPOOL | INTAKE_QUARANTINE, NULL);
 	cm->in.timeout = DB_STATEMENT_SECONDS;
@@ -177,20 +189,38 @@ committer_start(const struct conf *conf)
 	return cm;
 }
 
+/* spool_now - the committer has stopped: rq's verdict from the spool
+ * (or the quarantine's spool entry), in the caller's thread */
+static void
+spool_now(const struct conf *conf, struct request *rq)
+{
+	struct intake	 in;
+	char		 err[ERRLEN];
+
+	intake_open(&in, conf, "tlsrpt-serve", INTAKE_SPOOL |
+	    INTAKE_QUARANTINE | INTAKE_NO_DATABASE, NULL);
+	/* -1 says only that there is no database: the verdict says the
+	 * rest (SPOOLED, or TEMPFAIL with its reason when the spool failed) */
+	(void)intake_submit(&in, &rq->item, 1, err, sizeof err);
+	intake_close(&in);
+	rq->state = JOB_DONE;
+}
+
 /* committer_enqueue - see serve.h */
 int
-committer_enqueue(struct committer *cm, struct MHD_Connection *c,
-    struct request *rq)
+committer_enqueue(struct committer *cm, struct request *rq)
 {
 	pthread_mutex_lock(&cm->lock);
 	if (cm->stopping) {
 		pthread_mutex_unlock(&cm->lock);
+		spool_now(cm->conf, rq);
 		return 0;
 	}
-	rq->conn = c;
 	rq->state = JOB_QUEUED;
 	rq->next = NULL;
-	MHD_suspend_connection(c);
+	/* suspended before it is queued: the committer cannot resume it
+	 * before that */
+	cm->ops.suspend(rq);
 	*cm->tail = rq;
 	cm->tail = &rq->next;
 	cm->njobs++;
@@ -204,16 +234,29 @@ committer_enqueue(struct committer *cm, struct MHD_Connection *c,
 }
 
 /* committer_stop - see serve.h */
-struct committer *
+void
 committer_stop(struct committer *cm)
 {
 	if (cm == NULL)
-		return NULL;
+		return;
 	pthread_mutex_lock(&cm->lock);
+	if (cm->stopping) {
+		pthread_mutex_unlock(&cm->lock);
+		return;
+	}
 	cm->stopping = 1;
 	pthread_cond_broadcast(&cm->cond);
 	pthread_mutex_unlock(&cm->lock);
 	pthread_join(cm->tid, NULL);
+}
+
+/* committer_free - see serve.h */
+struct committer *
+committer_free(struct committer *cm)
+{
+	if (cm == NULL)
+		return NULL;
+	committer_stop(cm);
 	pthread_mutex_destroy(&cm->lock);
 	pthread_cond_destroy(&cm->cond);
 	free(cm);

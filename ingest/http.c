@@ -6,6 +6,7 @@
  *
  *	int http_start(s, l, err, errlen)
  *	unsigned http_connections(s)
+ *	const struct committer_ops http_committer_ops
  *
  * DESCRIPTION
  *	Senders POST one report per request (application/tlsrpt+gzip or
@@ -15,23 +16,46 @@
  *	HTTP, hands complete bodies to the intake (decoded here, in the
  *	worker thread, stored by the committer) and turns each verdict into
  *	an answer (R11):
- *	  201 stored, or spooled durably while PostgreSQL is away
+ *	  201 stored, or spooled durably while PostgreSQL is away, or a
+ *	      copy that differs from the stored report (kept beside it,
+ *	      never counted: a conflict)
  *	  200 duplicate, 202 foreign (not one of our domains)
- *	  400 undecodable or invalid (the body is kept in quarantine)
+ *	  400 undecodable or invalid (the body is kept in quarantine), or
+ *	  framed two ways (below)
  *	  404 other paths, 405 other methods (Allow: POST), 413 too large,
  *	  415 neither gzip nor JSON, 429 over rate_limit_per_minute, 431
  *	  headers over max_header_bytes (libmicrohttpd),
- *	  503 + Retry-After only when neither PostgreSQL nor the spool took it.
+ *	  503 + Retry-After when neither PostgreSQL nor the spool took it,
+ *	  or when its body would pass max_inflight_bytes (body_chunk).
  *	Postfix's reporter treats ANY answer as delivered, so 503 is the last
  *	resort and every 400 body is kept for a later "tlsrpt reparse".
+ *	Each request reports its phase to connlimit.c, which holds it to the
+ *	phase's deadline.
  *
  *	Worker threads (libmicrohttpd's pool) read and decode; a finished
  *	request is suspended and queued for the committer (committer.c) and
  *	answered once it is resumed with its verdict.
  *
+ *	Strictness (RFC 9112 §6.1, §6.3; §5.1): a request whose body could
+ *	be framed two ways is refused with 400 before its body is read, since
+ *	a proxy in front of us might frame it the other way (request
+ *	smuggling): Content-Length together with Transfer-Encoding, a
+ *	Transfer-Encoding other than chunked, Content-Length headers that
+ *	differ or are not numbers, whitespace before a header's colon.  TLS
+ *	offers what tls_priorities allows (by default TLS 1.2 and 1.3, AEAD
+ *	ciphers and forward-secret key exchange only).
+ *
  * DIAGNOSTICS
- *	One log line per request: client, status, organisation, report-id,
- *	verdict, bytes, milliseconds.
+ *	One log line per answered request, written when libmicrohttpd is
+ *	done with it: client, status, organisation, report-id, verdict,
+ *	bytes, milliseconds.  Also for the answers libmicrohttpd gives by
+ *	itself once it has read a request line (431, 400 for a header it
+ *	cannot read, 413 for a Content-Length it cannot hold: verdict
+ *	"protocol"), and for requests that end without an answer (status 0:
+ *	verdict "aborted", "idle-timeout", "shutdown" or "error").  A
+ *	request line it cannot read is answered (400, 505) before any
+ *	request exists, and libmicrohttpd 0.9.75 shows that answer to no
+ *	callback: those get no line.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -107,30 +131,50 @@ reply(struct MHD_Connection *c, unsigned status, const char *text,
 	return ret;
 }
 
-/* answer - log and queue a short answer; 503 and 429 say when to retry */
+/* answer - queue a short answer, its verdict kept for the log line
+ * (completed); 503 and 429 say when to retry, 405 what is allowed */
 static enum MHD_Result
-answer(struct MHD_Connection *c, const struct request *rq, unsigned status,
+answer(struct MHD_Connection *c, struct request *rq, unsigned status,
     const char *verdict, const char *text)
 {
-	const char	*retry = status == MHD_HTTP_SERVICE_UNAVAILABLE ?
-			    RETRY_AFTER_503 : status ==
-			    MHD_HTTP_TOO_MANY_REQUESTS ? RETRY_AFTER_429 : NULL;
+	const char	*hname = MHD_HTTP_HEADER_RETRY_AFTER, *hvalue;
 
-	log_request(rq, status, verdict);
-	return reply(c, status, text, retry ? MHD_HTTP_HEADER_RETRY_AFTER :
-	    NULL, retry);
+	switch (status) {
+	case MHD_HTTP_SERVICE_UNAVAILABLE:
+		hvalue = RETRY_AFTER_503;
+		break;
+	case MHD_HTTP_TOO_MANY_REQUESTS:
+		hvalue = RETRY_AFTER_429;
+		break;
+	case MHD_HTTP_METHOD_NOT_ALLOWED:
+		hname = MHD_HTTP_HEADER_ALLOW;
+		hvalue = "POST";
+		break;
+	default:
+		hname = hvalue = NULL;
+	}
+	rq->verdict = verdict;
+	connlimit_phase(rq->server->limits, c, CONN_REPLY);
+	return reply(c, status, text, hname, hvalue);
 }
 
 /* answer_verdict - the intake's verdict as an HTTP answer (R11) */
 static enum MHD_Result
-answer_verdict(struct MHD_Connection *c, const struct request *rq)
+answer_verdict(struct MHD_Connection *c, struct request *rq)
 {
 	const struct intake_item	*it = &rq->item;
 	char				 text[ERRLEN + 64];
 
 	switch (it->verdict) {
 	case INTAKE_STORED:
+	case INTAKE_SUPERSEDED:
 		return answer(c, rq, MHD_HTTP_CREATED, "stored", "stored");
+	case INTAKE_CONFLICT:
+		/* kept (or counted) beside the report it differs from: the
+		 * sender delivered, a retry would change nothing */
+		return answer(c, rq, MHD_HTTP_CREATED, "conflict",
+		    it->kept == INTAKE_KEPT_CONFLICT ? "conflict: kept, not "
+		    "counted" : "conflict: counted, not kept");
 	case INTAKE_DUPLICATE:
 		return answer(c, rq, MHD_HTTP_OK, "duplicate", "duplicate");
 	case INTAKE_FOREIGN:
@@ -155,23 +199,14 @@ answer_verdict(struct MHD_Connection *c, const struct request *rq)
 	}
 }
 
-/* client_ip - the peer address as text */
-static void
-client_ip(struct MHD_Connection *c, char *buf, size_t len)
+/* client_addr - the peer's address, or NULL */
+static const struct sockaddr *
+client_addr(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo	*ci;
-	const struct sockaddr		*sa;
 
-	snprintf(buf, len, "-");
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || (sa = ci->client_addr) == NULL)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr, buf, (socklen_t)len);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr, buf, (socklen_t)len);
+	return ci != NULL ? ci->client_addr : NULL;
 }
 
 /* finish - the whole body is here: answer at once, or decode and queue
@@ -179,16 +214,17 @@ client_ip(struct MHD_Connection *c, char *buf, size_t len)
 static enum MHD_Result
 finish(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
-	struct intake	 in;
-	char		 err[ERRLEN];
-
 	if (rq->state == JOB_DONE)
 		return answer_verdict(c, rq);
 	if (rq->too_large)
 		return answer(c, rq, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
 		    "report body too large");
+	if (rq->busy)
+		return answer(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+		    "too many reports arriving at once, retry later");
 	if (s->null_mode)
 		return answer(c, rq, MHD_HTTP_NO_CONTENT, "null", "");
+	connlimit_phase(s->limits, c, CONN_WORK);
 	rq->item.raw = rq->body.data;
 	rq->item.rawlen = rq->body.len;
 	rq->item.transport = "https";
@@ -199,17 +235,27 @@ finish(struct server *s, struct MHD_Connection *c, struct request *rq)
 		return answer(c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 		    "unsupported", "expected application/tlsrpt+gzip or "
 		    "application/tlsrpt+json");
-	if (committer_enqueue(s->committer, c, rq))
+	rq->conn = c;
+	if (committer_enqueue(s->committer, rq))
 		return MHD_YES;
-	/* Shutting down, the committer is gone: the spool takes it
-	 * (durable, so the 201 holds) rather than make the sender retry
-	 * or lose it. */
-	intake_open(&in, s->conf, "tlsrpt-serve", INTAKE_SPOOL |
-	    INTAKE_QUARANTINE | INTAKE_NO_DATABASE, NULL);
-	(void)intake_submit(&in, &rq->item, 1, err, sizeof err);
-	intake_close(&in);
+	/* shutting down: the committer spooled it in this thread */
 	return answer_verdict(c, rq);
 }
+
+/* suspend, resume - the committer's hold on a request's connection */
+static void
+suspend(struct request *rq)
+{
+	MHD_suspend_connection(rq->conn);
+}
+
+static void
+resume(struct request *rq)
+{
+	MHD_resume_connection(rq->conn);
+}
+
+const struct committer_ops http_committer_ops = { suspend, resume };
 
 /* path_ok - url is one of report_path */
 static int
@@ -250,6 +296,148 @@ too_large_now(const struct conf *conf, struct MHD_Connection *c)
 	return -1;
 }
 
+/* framing - what the headers say about the body's framing */
+struct framing {
+	unsigned	 cl;		/* Content-Length headers */
+	unsigned	 te;		/* Transfer-Encoding headers */
+	int		 te_chunked;	/* ... and it is exactly "chunked" */
+	int		 cl_bad;	/* a Content-Length not all digits */
+	int		 cl_differ;	/* two that differ */
+	int		 ws_name;	/* whitespace in a header name */
+	const char	*cl_first;
+};
+
+/* framing_header - MHD_KeyValueIterator over the request headers */
+static enum MHD_Result
+framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct framing	*f = cls;
+
+	(void)kind;
+	if (key[strcspn(key, " \t")] != '\0')
+		f->ws_name = 1;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (value == NULL || *value == '\0' ||
+		    value[strspn(value, "0123456789")] != '\0')
+			f->cl_bad = 1;
+		else if (f->cl_first == NULL)
+			f->cl_first = value;
+		else if (strcmp(f->cl_first, value) != 0)
+			f->cl_differ = 1;
+		f->cl++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->te_chunked = value != NULL &&
+		    strcasecmp(value, "chunked") == 0;
+		f->te++;
+	}
+	return MHD_YES;
+}
+
+/* framing_error - why the body's length is ambiguous, or NULL (RFC 9112
+ * §6.3: a server MUST refuse these, since a proxy in front of it may
+ * have read the length the other way; identical Content-Length values
+ * are allowed, as §6.3 permits) */
+static const char *
+framing_error(struct MHD_Connection *c)
+{
+	struct framing	 f;
+
+	memset(&f, 0, sizeof f);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+	if (f.ws_name)
+		return "whitespace in a header name";
+	if (f.te > 0 && f.cl > 0)
+		return "both Content-Length and Transfer-Encoding";
+	if (f.te > 1 || (f.te == 1 && !f.te_chunked))
+		return "a Transfer-Encoding other than chunked";
+	if (f.cl_bad)
+		return "a Content-Length that is not a number";
+	if (f.cl_differ)
+		return "Content-Length headers that differ";
+	return NULL;
+}
+
+/* headers_in - the request's first call: its headers are complete.
+ * Answer at once (wrong path or method, ambiguous framing, over the
+ * rate limit, far too large) or get ready for the body. */
+static enum MHD_Result
+headers_in(struct server *s, struct MHD_Connection *c, struct request *rq,
+    const char *url, const char *method)
+{
+	const char	*why;
+	char		 text[128];
+	int		 big;
+
+	rq->started = 1;
+	connlimit_phase(s->limits, c, CONN_BODY);
+	if (!path_ok(s->conf, url))
+		return answer(c, rq, MHD_HTTP_NOT_FOUND, "not-found",
+		    "not found");
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)		/* R8 */
+		return answer(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method",
+		    "only POST");
+	if ((why = framing_error(c)) != NULL) {
+		/* answered before the body: MHD then closes the connection,
+		 * so nothing of the body is ever read as a next request */
+		snprintf(text, sizeof text, "ambiguous request: %s", why);
+		return answer(c, rq, MHD_HTTP_BAD_REQUEST, "framing", text);
+	}
+	if (!ratelimit_take(s->rate, client_addr(c), mono_now()))
+		return answer(c, rq, MHD_HTTP_TOO_MANY_REQUESTS,
+		    "rate-limited", "too many requests");
+	if ((big = too_large_now(s->conf, c)) == 1)
+		return answer(c, rq, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
+		    "report body too large");
+	rq->too_large = big == -1;
+	return MHD_YES;
+}
+
+/* body_drop - free what rq holds of its body and give it back */
+static void
+body_drop(struct server *s, struct request *rq)
+{
+	buf_free(&rq->body);
+	atomic_fetch_sub(&s->inflight, rq->held);
+	rq->held = 0;
+}
+
+/* body_chunk - keep n more bytes of rq's body, within max_body_bytes
+ * and, over all requests, max_inflight_bytes.  What is counted is what
+ * the buffers hold (their capacity), taken when a buffer grows: many
+ * large bodies arriving at once cannot make the server hold more than
+ * max_inflight_bytes (past it, by at most one buffer's growth per worker
+ * thread, for as long as it takes to drop it).  A request over either
+ * limit drops its body, reads the rest without keeping it and is
+ * answered 413 or 503 at the end (see too_large_now for why not at
+ * once). */
+static void
+body_chunk(struct server *s, struct request *rq, const char *data, size_t n)
+{
+	size_t	 grow, cur;
+
+	if (rq->too_large || rq->busy)
+		return;
+	if (n > s->conf->max_body_bytes - rq->body.len) {
+		rq->too_large = 1;	/* chunked past the cap */
+		body_drop(s, rq);
+		return;
+	}
+	buf_append(&rq->body, data, n);
+	if ((grow = rq->body.cap - rq->held) == 0)
+		return;
+	cur = atomic_load(&s->inflight);
+	do {
+		if (grow > s->conf->max_inflight_bytes - cur) {
+			rq->busy = 1;
+			body_drop(s, rq);
+			return;
+		}
+	} while (!atomic_compare_exchange_weak(&s->inflight, &cur,
+	    cur + grow));
+	rq->held += grow;
+}
+
 /* handler - MHD access handler: headers, then body chunks, then the end */
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -258,65 +446,89 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct server	*s = cls;
 	struct request	*rq = *con_cls;
-	struct request	 tmp;
-	int		 big;
 
 	(void)version;
-	if (rq == NULL) {
-		memset(&tmp, 0, sizeof tmp);
-		clock_gettime(CLOCK_MONOTONIC, &tmp.t0);
-		client_ip(c, tmp.client, sizeof tmp.client);
-		if (!path_ok(s->conf, url))
-			return answer(c, &tmp, MHD_HTTP_NOT_FOUND, "not-found",
-			    "not found");
-		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {	/* R8 */
-			log_request(&tmp, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    "method");
-			return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    "only POST", MHD_HTTP_HEADER_ALLOW, "POST");
-		}
-		if (!ratelimit_take(s->rate, tmp.client))
-			return answer(c, &tmp, MHD_HTTP_TOO_MANY_REQUESTS,
-			    "rate-limited", "too many requests");
-		if ((big = too_large_now(s->conf, c)) == 1)
-			return answer(c, &tmp, MHD_HTTP_CONTENT_TOO_LARGE,
-			    "too-large", "report body too large");
-		tmp.too_large = big == -1;
-		rq = xmalloc(sizeof *rq);
-		*rq = tmp;
-		*con_cls = rq;
-		return MHD_YES;
-	}
+	if (rq == NULL)		/* request_begin always sets it */
+		return MHD_NO;
+	if (!rq->started)
+		return headers_in(s, c, rq, url, method);
 	if (*size > 0) {
-		if (!rq->too_large &&
-		    *size <= s->conf->max_body_bytes - rq->body.len)
-			buf_append(&rq->body, data, *size);
-		else {
-			rq->too_large = 1;	/* chunked past the cap */
-			buf_free(&rq->body);
-		}
+		body_chunk(s, rq, data, *size);
 		*size = 0;
 		return MHD_YES;
 	}
 	return finish(s, c, rq);
 }
 
-/* completed - MHD is done with a request: free its state */
+/* request_begin - MHD_OPTION_URI_LOG_CALLBACK: a request line is in.  Its
+ * state starts here rather than at the handler's first call (headers
+ * complete), so that a request libmicrohttpd answers by itself (431 and
+ * the like) still reaches completed() and gets its log line.  MHD keeps
+ * it as the request's con_cls; completed() frees it. */
+static void *
+request_begin(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct server	*s = cls;
+	struct request	*rq = xcalloc(1, sizeof *rq);
+
+	(void)uri;
+	rq->server = s;
+	connlimit_phase(s->limits, c, CONN_HEAD);
+	clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+	listen_addrtext(client_addr(c), rq->client, sizeof rq->client);
+	return rq;
+}
+
+/* status_of - the status queued on c, 0 when none */
+static unsigned
+status_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo	*ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
+	return ci != NULL ? ci->http_status : 0;
+}
+
+/* ended - what became of a request without a verdict of ours */
+static const char *
+ended(unsigned status, enum MHD_RequestTerminationCode toe)
+{
+	if (status != 0)
+		return "protocol";	/* libmicrohttpd answered it */
+	switch (toe) {
+	case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+		return "idle-timeout";
+	case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+		return "shutdown";
+	case MHD_REQUEST_TERMINATED_READ_ERROR:
+	case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+		return "aborted";
+	default:
+		return "error";
+	}
+}
+
+/* completed - MHD is done with a request: its log line, then free it */
 static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct server	*s = cls;
 	struct request	*rq = *con_cls;
+	unsigned	 status = status_of(c);
+	const char	*fate;
 
-	(void)cls;
-	(void)c;
-	(void)toe;
-	if (rq != NULL) {
-		intake_item_clear(&rq->item);
-		buf_free(&rq->body);
-		free(rq);
-		*con_cls = NULL;
-	}
+	if (rq == NULL)
+		return;
+	if ((fate = connlimit_fate(s->limits, c)) == NULL)
+		fate = ended(status, toe);
+	log_request(rq, status, rq->verdict ? rq->verdict : fate);
+	connlimit_phase(s->limits, c, CONN_IDLE);
+	intake_item_clear(&rq->item);
+	body_drop(s, rq);
+	free(rq);
+	*con_cls = NULL;
+	atomic_fetch_add(&s->answered, 1);
 }
 
 /* mhd_log - route libmicrohttpd's messages to our log */
@@ -351,20 +563,22 @@ http_start(struct server *s, struct listener *l, char *err, size_t errlen)
 	if (l->tls)
 		flags |= MHD_USE_TLS;
 	/* Varargs types must match exactly: unsigned int, size_t, ... */
-	l->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handler, s,
+	l->limits = s->limits;
+	/* the connection limits are connlimit.c's (accept policy and
+	 * notifications); MHD's own limit only bounds what it shut down */
+	l->daemon = MHD_start_daemon(flags, 0, connlimit_accept, l, handler, s,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)l->fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)nthreads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)c->max_connections_per_ip,
+	    MHD_OPTION_CONNECTION_LIMIT, connlimit_mhd_limit(c),
+	    MHD_OPTION_NOTIFY_CONNECTION, connlimit_notify, (void *)l,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout_seconds,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->max_header_bytes,
+	    MHD_OPTION_URI_LOG_CALLBACK, request_begin, (void *)s,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, (void *)s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
 	    l->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, s->key_pem,
 	    MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
-	    MHD_OPTION_HTTPS_PRIORITIES,
-	    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	    MHD_OPTION_HTTPS_PRIORITIES, c->tls_priorities,
 	    MHD_OPTION_END);
 	if (l->daemon == NULL)
 		return seterr(err, errlen, "cannot start the HTTP%s daemon on "

@@ -160,6 +160,10 @@ store_all(struct intake *in, struct intake_item *items, size_t n, char *err,
 		si[m].source = items[i].source;
 		si[m].auth = items[i].auth;
 		si[m].hint = items[i].hint;
+		si[m].proof = items[i].proof;
+		si[m].arrival = items[i].arrival;
+		si[m].narrival = items[i].narrival;
+		si[m].mail = items[i].mail;
 		si[m].foreign = items[i].foreign;
 		map[m++] = i;
 	}
@@ -180,6 +184,9 @@ store_all(struct intake *in, struct intake_item *items, size_t n, char *err,
 		case STORE_STORED:
 			it->verdict = it->foreign ? INTAKE_FOREIGN :
 			    INTAKE_STORED;
+			break;
+		case STORE_SUPERSEDED:
+			it->verdict = INTAKE_SUPERSEDED;
 			break;
 		case STORE_DUPLICATE:
 			it->verdict = INTAKE_DUPLICATE;
@@ -222,7 +229,8 @@ keep(struct intake *in, struct intake_item *it, char *err, size_t errlen)
 
 	if ((st = intake_db(in, why, sizeof why)) != NULL) {
 		if (store_quarantine(st, it->transport, it->source, it->reason,
-		    it->raw, it->rawlen, in->conf->quarantine_max_bytes,
+		    it->raw, it->rawlen, it->mail,
+		    in->conf->quarantine_max_bytes,
 		    &temp, why, sizeof why) == 0) {
 			it->kept = INTAKE_KEPT_QUARANTINE;
 			return 0;
@@ -302,6 +310,8 @@ intake_verdict_name(enum intake_verdict v)
 	switch (v) {
 	case INTAKE_STORED:
 		return "stored";
+	case INTAKE_SUPERSEDED:
+		return "superseded";
 	case INTAKE_DUPLICATE:
 		return "duplicate";
 	case INTAKE_FOREIGN:

@@ -30,10 +30,14 @@
 
 struct conf;
 struct store;
+struct store_mail;
 
 enum intake_verdict {
 	INTAKE_PENDING = 0,	/* not decided yet (decoded or not) */
 	INTAKE_STORED,		/* a new report of ours */
+	INTAKE_SUPERSEDED,	/* a proven copy that replaced the
+				 * unauthenticated copy stored before (id:
+				 * the report, kept) */
 	INTAKE_DUPLICATE,	/* stored before: nothing written */
 	INTAKE_FOREIGN,		/* a new report, none of our domains: kept,
 				 * never counted */
@@ -67,6 +71,12 @@ struct intake_item {
 	const char		*auth;		/* proof of origin, NULL: none */
 	const char		*hint;		/* home-domain hint (TLS-Report-Domain),
 						 * or NULL */
+	const char		*proof;		/* registrable DKIM d= that proved
+						 * it; NULL: none (store.h) */
+	char *const		*arrival;	/* arrival flag names, or NULL */
+	size_t			 narrival;
+	const struct store_mail	*mail;		/* the mail door's message and
+						 * gate result; NULL: other doors */
 
 	enum intake_verdict	 verdict;
 	enum report_error	 error;		/* REJECTED by the decoder: the
@@ -129,7 +139,7 @@ int	intake_submit(struct intake *, struct intake_item *items, size_t n,
  * report) and make it pending again; the door's inputs stay */
 void	intake_item_clear(struct intake_item *);
 
-/* intake_verdict_name - "stored", "duplicate", "foreign", "conflict",
+/* intake_verdict_name - "stored", "superseded", "duplicate", "foreign", "conflict",
  * "rejected", "spooled", "unavailable" */
 const char *intake_verdict_name(enum intake_verdict);
 

@@ -11,6 +11,13 @@
  *	sockets are V6ONLY, so "0.0.0.0:443" and "[::]:443" can both be
  *	bound.  Port 0 takes a free port, which is logged (the tests use
  *	it).
+ *
+ *	A client's address becomes a key (listen_addrkey) for what is
+ *	counted per client: the rate limit's buckets (ratelimit.c) and the
+ *	connections per address and per network (connlimit.c).  A key is
+ *	the family, a prefix length and the address cut to that prefix, so
+ *	keys of different prefixes never compare equal.  An IPv4-mapped
+ *	IPv6 address (::ffff:a.b.c.d) is its IPv4 address.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -19,6 +26,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -114,4 +122,64 @@ read_pem(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	return (char *)data;
+}
+
+/* listen_addrkey - see serve.h */
+int
+listen_addrkey(const struct sockaddr *sa, unsigned v4bits, unsigned v6bits,
+    struct addrkey *k)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff };
+	const unsigned char	*a;
+	unsigned		 bits, i;
+
+	memset(k, 0, sizeof *k);
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		a = (const unsigned char *)&((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr;
+		k->b[0] = 4;
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		a = ((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_addr.s6_addr;
+		k->b[0] = 6;
+		if (memcmp(a, mapped, sizeof mapped) == 0) {
+			a += sizeof mapped;
+			k->b[0] = 4;
+		}
+	} else
+		return -1;
+	bits = k->b[0] == 4 ? (v4bits < 32 ? v4bits : 32) :
+	    (v6bits < 128 ? v6bits : 128);
+	k->b[1] = (unsigned char)bits;
+	for (i = 0; i < bits / 8; i++)
+		k->b[2 + i] = a[i];
+	if (bits % 8)
+		k->b[2 + i] = a[i] & (unsigned char)(0xff00u >> (bits % 8));
+	return 0;
+}
+
+/* listen_addrhash - see serve.h: FNV-1a, seeded */
+uint32_t
+listen_addrhash(const struct addrkey *k, uint32_t seed)
+{
+	uint32_t	 h = 2166136261u ^ seed;
+	size_t		 i;
+
+	for (i = 0; i < sizeof k->b; i++)
+		h = (h ^ k->b[i]) * 16777619u;
+	return h;
+}
+
+/* listen_addrtext - see serve.h */
+void
+listen_addrtext(const struct sockaddr *sa, char *buf, size_t len)
+{
+	snprintf(buf, len, "-");
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, buf, (socklen_t)len);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, buf, (socklen_t)len);
 }

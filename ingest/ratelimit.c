@@ -1,40 +1,60 @@
 /*
- * ratelimit.c - rate_limit_per_minute: a token bucket per client address
+ * ratelimit.c - rate_limit_per_minute: a token bucket per client
  *
  * DESCRIPTION
- *	R54 (flooding): each client address may make rate_limit_per_minute
- *	requests a minute, in bursts of up to as many.  The buckets live in
- *	a fixed table indexed by a hash of the address (FNV-1a); a full
- *	table reuses the slot the hash points at, so a flood of addresses
- *	can only make the limit more lenient, never block an innocent
- *	sender.  Thread-safe: the handler threads share one table.
+ *	R54 (flooding): each client may make rate_limit_per_minute requests
+ *	a minute, in bursts of up to as many.  A client is its IPv4
+ *	address, or its IPv6 /64: one host is given a /64, and would
+ *	otherwise have 2^64 buckets to choose from.
+ *
+ *	The buckets live in a table of a fixed number of slots, so a flood
+ *	of addresses cannot make it grow.  An address may sit in any of
+ *	RATE_WINDOW slots from where its (seeded) hash points; it keeps
+ *	its slot for as long as it holds a bucket that is not full.  A
+ *	newcomer takes a free slot of its window, or evicts a bucket that
+ *	has refilled completely: such a bucket is the same as none, so its
+ *	owner loses nothing.  A bucket that still counts requests is never
+ *	reset by another address (the old table, one slot per hash, let
+ *	two colliding addresses reset each other's bucket by alternating,
+ *	and neither was ever limited).  When every slot of the window holds
+ *	a bucket in use, the newcomer shares one overflow bucket with every
+ *	other such newcomer: a flood of addresses can then only limit
+ *	itself and newcomers, never a client that already has a bucket.
+ *
+ *	Thread-safe: the handler threads share one table under one lock
+ *	(a lookup probes at most RATE_WINDOW slots).
  */
+#include <sys/random.h>
+
 #include <pthread.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "serve.h"
-#include "util.h"
 #include "xmalloc.h"
 
-#define RATE_SLOTS	4096
+#define RATE_WINDOW	16
 
-struct rate_slot {
-	char		 ip[INET6_ADDRSTRLEN];
+struct rate_bucket {
+	struct addrkey	 key;
+	int		 used;
 	double		 tokens;
-	double		 last;
+	double		 last;		/* mono_now() of the last refill */
 };
 
 struct ratelimit {
 	pthread_mutex_t	 lock;
 	double		 cap;		/* tokens: the per-minute limit */
-	struct rate_slot slots[RATE_SLOTS];
+	uint32_t	 seed;		/* unguessable: no crafted collisions */
+	size_t		 nslots;
+	struct rate_bucket overflow;
+	struct rate_bucket *slots;
 };
 
 /* ratelimit_new - see serve.h */
 struct ratelimit *
-ratelimit_new(size_t per_minute)
+ratelimit_new(size_t per_minute, size_t slots)
 {
 	struct ratelimit	*rl;
 
@@ -42,50 +62,84 @@ ratelimit_new(size_t per_minute)
 		return NULL;
 	rl = xcalloc(1, sizeof *rl);
 	rl->cap = (double)per_minute;
+	rl->nslots = slots ? slots : 1;
+	rl->slots = xcalloc(rl->nslots, sizeof *rl->slots);
+	rl->overflow.used = 1;
+	rl->overflow.tokens = rl->cap;
+	if (getrandom(&rl->seed, sizeof rl->seed, 0) != sizeof rl->seed)
+		rl->seed = (uint32_t)(uintptr_t)rl;
 	pthread_mutex_init(&rl->lock, NULL);
 	return rl;
 }
 
-/* ratelimit_take - one token from ip's bucket: 1 when it had one (or
- * there is no limit), 0 when the client is over the limit */
-int
-ratelimit_take(struct ratelimit *rl, const char *ip)
+/* level - b's tokens at now (not stored) */
+static double
+level(const struct ratelimit *rl, const struct rate_bucket *b, double now)
 {
-	struct rate_slot	*r;
-	double			 t = mono_now();
-	unsigned		 h = 2166136261u;
-	const char		*p;
+	double	 t = b->tokens;
+
+	if (now > b->last)
+		t += (now - b->last) * rl->cap / 60.0;
+	return t < rl->cap ? t : rl->cap;
+}
+
+/* bucket - with the lock held: k's bucket, a new one, or the overflow */
+static struct rate_bucket *
+bucket(struct ratelimit *rl, const struct addrkey *k, double now)
+{
+	struct rate_bucket	*b, *spare = NULL;
+	size_t			 h, i, n;
+
+	h = listen_addrhash(k, rl->seed) % rl->nslots;
+	n = rl->nslots < RATE_WINDOW ? rl->nslots : RATE_WINDOW;
+	for (i = 0; i < n; i++) {
+		b = &rl->slots[(h + i) % rl->nslots];
+		if (b->used && memcmp(&b->key, k, sizeof *k) == 0)
+			return b;
+		if (spare == NULL && (!b->used || level(rl, b, now) >= rl->cap))
+			spare = b;
+	}
+	if (spare == NULL)
+		return &rl->overflow;
+	spare->key = *k;
+	spare->used = 1;
+	spare->tokens = rl->cap;
+	spare->last = now;
+	return spare;
+}
+
+/* ratelimit_take - see serve.h */
+int
+ratelimit_take(struct ratelimit *rl, const struct sockaddr *sa, double now)
+{
+	struct rate_bucket	*b;
+	struct addrkey		 k;
 	int			 ok;
 
 	if (rl == NULL)
 		return 1;
-	for (p = ip; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
+	/* not IP (a unix socket): one key for all, as one client */
+	(void)listen_addrkey(sa, 32, 64, &k);
 	pthread_mutex_lock(&rl->lock);
-	r = &rl->slots[h % RATE_SLOTS];
-	if (strcmp(r->ip, ip) != 0) {
-		snprintf(r->ip, sizeof r->ip, "%s", ip);
-		r->tokens = rl->cap;
-		r->last = t;
-	}
-	r->tokens += (t - r->last) * rl->cap / 60.0;
-	if (r->tokens > rl->cap)
-		r->tokens = rl->cap;
-	r->last = t;
-	ok = r->tokens >= 1.0;
+	b = bucket(rl, &k, now);
+	b->tokens = level(rl, b, now);
+	if (now > b->last)
+		b->last = now;
+	ok = b->tokens >= 1.0;
 	if (ok)
-		r->tokens -= 1.0;
+		b->tokens -= 1.0;
 	pthread_mutex_unlock(&rl->lock);
 	return ok;
 }
 
-/* ratelimit_free - accepts NULL, returns NULL */
+/* ratelimit_free - see serve.h */
 struct ratelimit *
 ratelimit_free(struct ratelimit *rl)
 {
 	if (rl == NULL)
 		return NULL;
 	pthread_mutex_destroy(&rl->lock);
+	free(rl->slots);
 	free(rl);
 	return NULL;
 }

@@ -96,6 +96,21 @@ static const struct conf_entry conf_table[] = {
 	    NULL },
 	{ "quarantine_max_bytes", CONF_SIZE,
 	    offsetof(struct conf, quarantine_max_bytes), "1G", 0, 1024 * GIB, NULL },
+	{ "dkim", CONF_ENUM, offsetof(struct conf, dkim), "on", 0, 0,
+	    "on|off" },
+	{ "dkim_keys_file", CONF_STR, offsetof(struct conf, dkim_keys_file),
+	    NULL, 0, 0, NULL },
+	{ "dkim_require_tlsrpt_key", CONF_ENUM,
+	    offsetof(struct conf, dkim_require_tlsrpt_key), "no", 0, 0,
+	    "no|yes" },
+	{ "dkim_nameserver", CONF_STR, offsetof(struct conf, dkim_nameserver),
+	    NULL, 0, 0, NULL },
+	{ "trust_authres", CONF_STR, offsetof(struct conf, trust_authres),
+	    NULL, 0, 0, NULL },
+	{ "max_mail_bytes", CONF_SIZE, offsetof(struct conf, max_mail_bytes),
+	    "16M", 64 * KIB, 1 * GIB, NULL },
+	{ "mail_timeout_seconds", CONF_UINT,
+	    offsetof(struct conf, mail_timeout_seconds), "60", 5, 3600, NULL },
 
 	/* tlsrpt render and digest */
 	{ "digest_to", CONF_LIST, offsetof(struct conf, digest_to), NULL, 0,
@@ -481,6 +496,11 @@ conf_free(struct conf *c)
 	free(c->spool_dir);
 	free(c->user);
 	free(c->log);
+	free(c->dkim);
+	free(c->dkim_keys_file);
+	free(c->dkim_require_tlsrpt_key);
+	free(c->dkim_nameserver);
+	free(c->trust_authres);
 	strlist_free(&c->digest_to);
 	strlist_free(&c->digest_domain_to);
 	free(c->digest_from);

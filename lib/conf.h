@@ -59,6 +59,18 @@ struct conf {
 	size_t	 max_inflight_bytes;	/* bodies buffered, all connections */
 	size_t	 quarantine_max_bytes;	/* raw bodies kept of invalid reports */
 
+	/* the mail intake (ingest/mail*.c) */
+	char	*dkim;			/* "on", or "off": no gate, recorded */
+	char	*dkim_keys_file;	/* keys from this file, not DNS */
+	char	*dkim_require_tlsrpt_key; /* "yes": only s=...tlsrpt keys */
+	char	*dkim_nameserver;	/* ADDRESS[:PORT] for key lookups,
+					 * not /etc/resolv.conf's */
+	char	*trust_authres;		/* accept a dkim=pass of this
+					 * Authentication-Results authserv-id */
+	size_t	 max_mail_bytes;	/* one message, whole */
+	size_t	 mail_timeout_seconds;	/* ingest-mail's own deadline, below
+					 * Postfix's command time limit */
+
 	/* tlsrpt render and digest (render/) */
 	struct strlist digest_to;	/* every domain; none: postmaster */
 	struct strlist digest_domain_to; /* DOMAIN:ADDRESS, that domain only */

@@ -43,7 +43,7 @@
 #include "cmd.h"
 #include "digest.h"
 #include "log.h"
-#include "mime.h"
+#include "mailout.h"
 #include "query.h"
 #include "query_site.h"
 #include "util.h"
@@ -165,7 +165,7 @@ recipients(const struct conf *c, const char *to, struct recipient **rs,
 	*n = 0;
 	if (to != NULL) {
 		add_recipient(rs, n, to, NULL);
-		return mime_addr_ok(to) ? 0 : -1;
+		return mailout_addr_ok(to) ? 0 : -1;
 	}
 	for (i = 0; i < c->digest_to.n; i++)
 		add_recipient(rs, n, c->digest_to.v[i], NULL);
@@ -180,7 +180,7 @@ recipients(const struct conf *c, const char *to, struct recipient **rs,
 		free(dom);
 	}
 	for (i = 0; i < *n; i++)
-		if (!mime_addr_ok((*rs)[i].addr))
+		if (!mailout_addr_ok((*rs)[i].addr))
 			return -1;
 	return 0;
 }
@@ -212,7 +212,7 @@ run_alert_command(const struct digest *d, const char *cmd)
 	json = alerts_json(d);
 	argv[0] = (char *)(uintptr_t)cmd;
 	argv[1] = NULL;
-	if ((st = mime_pipe(cmd, argv, json, strlen(json))) != 0)
+	if ((st = mailout_pipe(cmd, argv, json, strlen(json))) != 0)
 		log_warnx("digest: alert_command %s failed (exit %d); the "
 		    "digest goes on", cmd, st);
 	free(json);
@@ -236,10 +236,10 @@ deliver(const struct digest *d, const struct conf *c,
 		if (empty && strcmp(c->digest_when_empty, "skip") == 0)
 			goto next;
 		snprintf(left, sizeof left, "tlsrpt-digest.%s.%zu", d->day, i);
-		mime_message(&msg, from, rs[i].addr, (char *)subj.data, left,
+		mailout_message(&msg, from, rs[i].addr, (char *)subj.data, left,
 		    &text, &html);
 		if (send) {
-			st = mime_pipe(c->sendmail, argv, msg.data, msg.len);
+			st = mailout_pipe(c->sendmail, argv, msg.data, msg.len);
 			if (st != 0) {
 				log_warnx("digest: %s for %s exited %d",
 				    c->sendmail, rs[i].addr, st);
@@ -307,7 +307,7 @@ cmd_digest(struct conf *c, int argc, char **argv)
 		host[sizeof host - 1] = '\0';
 		from = deffrom = xasprintf("tlsrpt@%s", host);
 	}
-	if (!mime_addr_ok(from) || recipients(c, to, &rs, &n) == -1) {
+	if (!mailout_addr_ok(from) || recipients(c, to, &rs, &n) == -1) {
 		log_warnx("digest: an address is empty or not printable "
 		    "ASCII (digest_from, digest_to, digest_domain_to, --to, "
 		    "--from)");

@@ -1,6 +1,6 @@
 /*
  * digest.h - "tlsrpt digest": what its files (digest.c, digest_body.c,
- * alerts.c, mime.c) share
+ * alerts.c, mailout.c) share
  *
  * One report-day D, read once through the query layer into struct
  * digest; then one message per recipient, holding only the domains that

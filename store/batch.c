@@ -58,20 +58,20 @@
 	"id, organization_name, report_id, start_raw, end_raw, "	\
 	"start_time, end_time, day, contact_info, verdict, transport, "	\
 	"source, authenticated, home_domain, domain_hint, flags, raw, "	\
-	"raw_sha256, content_sha256, parsed_at"
+	"raw_sha256, content_sha256, proof, slot, arrival_flags, parsed_at"
 #define STAGE_VALUES							\
 	"s.id, s.organization_name, s.report_id, s.start_raw, s.end_raw, "\
 	STAGE_START ", " STAGE_END ", " STAGE_DAY ", s.contact_info, "	\
 	"s.verdict, s.transport, s.source, s.authenticated, "		\
 	"s.home_domain, s.domain_hint, s.flags, s.raw, s.raw_sha256, "	\
-	"s.content_sha256, now()"
+	"s.content_sha256, s.proof, s.slot, s.arrival_flags, now()"
 
 #define INSERT_REPORTS							\
 	"INSERT INTO report (" REPORT_COLUMNS ") "			\
 	"SELECT " STAGE_VALUES " FROM " STAGE " s "			\
 	"WHERE s.id BETWEEN $1 AND $2 "					\
-	"ON CONFLICT (organization_name, report_id, start_raw) DO NOTHING "\
-	"RETURNING id"
+	"ON CONFLICT (organization_name, report_id, start_raw, slot) "	\
+	"DO NOTHING RETURNING id"
 
 /* The same for the pipelined batch (batch_fast): the stage holds only
  * this batch, and each staged row comes back with whether it is new and,
@@ -81,17 +81,18 @@
 #define INSERT_FAST							\
 	"WITH ins AS (INSERT INTO report (" REPORT_COLUMNS ") "		\
 	"SELECT " STAGE_VALUES " FROM " STAGE " s "			\
-	"ON CONFLICT (organization_name, report_id, start_raw) DO NOTHING "\
-	"RETURNING id) "						\
+	"ON CONFLICT (organization_name, report_id, start_raw, slot) "	\
+	"DO NOTHING RETURNING id) "					\
 	"SELECT s.id, i.id IS NOT NULL, CASE WHEN i.id IS NULL THEN "	\
 	"(SELECT r.id FROM report r "					\
 	"WHERE r.organization_name = s.organization_name "		\
-	"AND r.report_id = s.report_id AND r.start_raw = s.start_raw) END "\
+	"AND r.report_id = s.report_id AND r.start_raw = s.start_raw "	\
+	"AND r.slot = s.slot) END "					\
 	"FROM " STAGE " s LEFT JOIN ins i ON i.id = s.id"
 
 #define SELECT_KEY_ID							\
 	"SELECT id FROM report WHERE organization_name = $1 "		\
-	"AND report_id = $2 AND start_raw = $3"
+	"AND report_id = $2 AND start_raw = $3 AND slot = $4"
 
 /* The row each staged report the insert skipped collided with: an older
  * report, committed by now if it came from a concurrent batch (READ
@@ -100,7 +101,8 @@
 #define SELECT_DUPLICATES						\
 	"SELECT s.id, (SELECT r.id FROM report r "			\
 	"WHERE r.organization_name = s.organization_name "		\
-	"AND r.report_id = s.report_id AND r.start_raw = s.start_raw) "	\
+	"AND r.report_id = s.report_id AND r.start_raw = s.start_raw "	\
+	"AND r.slot = s.slot) "						\
 	"FROM " STAGE " s WHERE s.id = ANY ($1::bigint[])"
 
 #define SELECT_IDS							\
@@ -109,7 +111,8 @@
 #define BATCH_RETRIES	2		/* extra tries after a class-40 error */
 
 /* Report ids are taken from the sequence this many at a time (gaps are
- * harmless), so a small batch costs no round trip for them. */
+ * harmless), so a small batch costs no round trip for them; the first
+ * batch of a connection takes only its own. */
 #define ID_CACHE	1024
 
 /* take_ids - n new report ids, ascending */
@@ -145,7 +148,10 @@ cached_ids(struct store *s, int64_t *ids, size_t m, char *err, size_t errlen)
 	size_t	 want;
 
 	if (s->nids - s->idpos < m) {
-		want = m > ID_CACHE ? m : ID_CACHE;
+		/* the first batch of a connection takes what it needs: a
+		 * process that stores one mail burns no thousand ids */
+		want = m > ID_CACHE || !s->ids_taken ? m : ID_CACHE;
+		s->ids_taken = 1;
 		s->ids = xreallocarray(s->ids, want, sizeof *s->ids);
 		s->nids = s->idpos = 0;
 		if (take_ids(s, s->ids, want, err, errlen) == -1)
@@ -225,11 +231,12 @@ find_duplicates(struct store *s, struct row *rows, size_t n, char *err,
 /* The items of one batch, for sorting by dedup key. */
 struct keyed {
 	const struct report	*r;
+	const char		*slot;		/* "" or the item's proof */
 	size_t			 item;		/* index in its[] */
 };
 
-/* keycmp - byte order of the dedup key (R24: byte-exact), then item
- * order, so that the first copy of a key comes first */
+/* keycmp - byte order of the dedup key (R24: byte-exact) and slot, then
+ * item order, so that the first copy of a key comes first */
 static int
 keycmp(const void *a, const void *b)
 {
@@ -238,18 +245,20 @@ keycmp(const void *a, const void *b)
 
 	if ((c = strcmp(x->r->organization_name, y->r->organization_name)) ||
 	    (c = strcmp(x->r->report_id, y->r->report_id)) ||
-	    (c = strcmp(x->r->start_raw, y->r->start_raw)))
+	    (c = strcmp(x->r->start_raw, y->r->start_raw)) ||
+	    (c = strcmp(x->slot, y->slot)))
 		return c;
 	return x->item < y->item ? -1 : x->item > y->item;
 }
 
-/* samekey - two reports with the same dedup key */
+/* samekey - two items with the same dedup key and slot */
 static int
-samekey(const struct report *a, const struct report *b)
+samekey(const struct keyed *a, const struct keyed *b)
 {
-	return strcmp(a->organization_name, b->organization_name) == 0 &&
-	    strcmp(a->report_id, b->report_id) == 0 &&
-	    strcmp(a->start_raw, b->start_raw) == 0;
+	return strcmp(a->r->organization_name, b->r->organization_name) == 0 &&
+	    strcmp(a->r->report_id, b->r->report_id) == 0 &&
+	    strcmp(a->r->start_raw, b->r->start_raw) == 0 &&
+	    strcmp(a->slot, b->slot) == 0;
 }
 
 /*
@@ -267,11 +276,13 @@ struct plan {
 	struct row	*rows;
 	int64_t		*ids;		/* rows' ids, ascending */
 	size_t		 m;		/* rows */
+	int		 mail;		/* a row has a message: COPY it */
 };
 
-/* plan_make - sort its[] by dedup key, one row per key (the first item) */
+/* plan_make - sort its[] by dedup key and slot (slot_proof: each item's
+ * proof, else ""), one row per key (the first item) */
 static void
-plan_make(struct plan *p, struct store_item **its, size_t n)
+plan_make(struct plan *p, struct store_item **its, size_t n, int slot_proof)
 {
 	struct row	*w;
 	size_t		 i, it;
@@ -281,29 +292,25 @@ plan_make(struct plan *p, struct store_item **its, size_t n)
 	p->rows = xcalloc(n, sizeof *p->rows);
 	p->ids = xcalloc(n, sizeof *p->ids);
 	p->m = 0;
+	p->mail = 0;
 	for (i = 0; i < n; i++) {
 		p->ord[i].r = its[i]->report;
+		p->ord[i].slot = slot_proof && its[i]->proof ? its[i]->proof :
+		    "";
 		p->ord[i].item = i;
 	}
 	qsort(p->ord, n, sizeof *p->ord, keycmp);
 	for (i = 0; i < n; i++) {
 		it = p->ord[i].item;
-		if (i > 0 && samekey(p->ord[i].r, p->ord[i - 1].r)) {
+		if (i > 0 && samekey(&p->ord[i], &p->ord[i - 1])) {
 			p->slot[it] = p->m - 1;	/* a later copy */
 			continue;
 		}
 		w = &p->rows[p->m];
-		w->r = p->ord[i].r;
-		w->verdict = its[it]->foreign ? "foreign" : "accepted";
-		w->transport = its[it]->transport;
-		w->source = its[it]->source;
-		w->auth = its[it]->auth;
-		w->hint = its[it]->hint;
-		/* an empty raw still gets a (non-NULL) bytea */
-		w->raw = its[it]->raw ? its[it]->raw :
-		    (const unsigned char *)"";
-		w->rawlen = its[it]->raw ? its[it]->rawlen : 0;
+		row_from_item(w, its[it], slot_proof);
 		w->item = it;
+		if (w->mail != NULL)
+			p->mail = 1;
 		p->slot[it] = p->m++;
 	}
 }
@@ -365,8 +372,8 @@ mark_new(struct plan *p, PGresult *res)
  * for the caller to reset.
  */
 static int
-batch_run(struct store *s, struct store_item **its, size_t n, char *err,
-    size_t errlen)
+batch_run(struct store *s, struct store_item **its, size_t n, int slot_proof,
+    char *err, size_t errlen)
 {
 	struct plan	 p;
 	PGresult	*res;
@@ -374,7 +381,7 @@ batch_run(struct store *s, struct store_item **its, size_t n, char *err,
 	char		 lo[INT64_TEXT], hi[INT64_TEXT];
 	int		 rc = -1;
 
-	plan_make(&p, its, n);
+	plan_make(&p, its, n, slot_proof);
 	if (take_ids(s, p.ids, p.m, err, errlen) == -1)
 		goto done;
 	plan_ids(&p);
@@ -394,7 +401,9 @@ batch_run(struct store *s, struct store_item **its, size_t n, char *err,
 	PQclear(res);
 	if (find_duplicates(s, p.rows, p.m, err, errlen) == -1 ||
 	    copy_rows(s, COPY_K_POLICY, p.rows, p.m, 0, err, errlen) == -1 ||
-	    copy_rows(s, COPY_K_FAILURE, p.rows, p.m, 0, err, errlen) == -1)
+	    copy_rows(s, COPY_K_FAILURE, p.rows, p.m, 0, err, errlen) == -1 ||
+	    (p.mail && copy_rows(s, COPY_K_MESSAGE, p.rows, p.m, 0, err,
+	    errlen) == -1))
 		goto done;
 	plan_verdicts(&p, its, n);
 	rc = 0;
@@ -425,12 +434,13 @@ static void
 duplicate_id(struct store *s, struct row *w)
 {
 	PGresult	*res;
-	const char	*param[3];
+	const char	*param[4];
 
 	param[0] = w->r->organization_name;
 	param[1] = w->r->report_id;
 	param[2] = w->r->start_raw;
-	res = PQexecParams(s->conn, SELECT_KEY_ID, 3, NULL, param, NULL, NULL,
+	param[3] = w->slot;
+	res = PQexecParams(s->conn, SELECT_KEY_ID, 4, NULL, param, NULL, NULL,
 	    0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		w->id = parse_i64(PQgetvalue(res, 0, 0));
@@ -467,8 +477,8 @@ copy_step(struct store *s, enum copy_kind kind, struct plan *p, int all,
  * back and store_batch decides (retry, one by one, or temporary).
  */
 static int
-batch_fast(struct store *s, struct store_item **its, size_t n, char *err,
-    size_t errlen)
+batch_fast(struct store *s, struct store_item **its, size_t n, int slot_proof,
+    char *err, size_t errlen)
 {
 	struct plan	 p;
 	PGresult	*res = NULL;
@@ -477,13 +487,16 @@ batch_fast(struct store *s, struct store_item **its, size_t n, char *err,
 	size_t		 i;
 	int		 rc = -1, k;
 
-	plan_make(&p, its, n);
+	plan_make(&p, its, n, slot_proof);
 	if (cached_ids(s, p.ids, p.m, err, errlen) == -1)
 		goto done;
 	plan_ids(&p);
-	if (!PQsendQuery(s->conn, BEGIN_STAGE "; " COPY_STAGE_SQL "; "
-	    INSERT_FAST "; " COPY_POLICY_SQL "; " COPY_FAILURE_SQL
-	    "; COMMIT")) {
+	if (!PQsendQuery(s->conn, p.mail ?
+	    BEGIN_STAGE "; " COPY_STAGE_SQL "; " INSERT_FAST "; "
+	    COPY_POLICY_SQL "; " COPY_FAILURE_SQL "; " COPY_MESSAGE_SQL
+	    "; COMMIT" :
+	    BEGIN_STAGE "; " COPY_STAGE_SQL "; " INSERT_FAST "; "
+	    COPY_POLICY_SQL "; " COPY_FAILURE_SQL "; COMMIT")) {
 		db_fail(s, NULL, "send batch", err, errlen);
 		goto done;
 	}
@@ -513,6 +526,8 @@ batch_fast(struct store *s, struct store_item **its, size_t n, char *err,
 	res = NULL;
 	if (copy_step(s, COPY_K_POLICY, &p, 0, err, errlen) == -1 ||
 	    copy_step(s, COPY_K_FAILURE, &p, 0, err, errlen) == -1 ||
+	    (p.mail && copy_step(s, COPY_K_MESSAGE, &p, 0, err,
+	    errlen) == -1) ||
 	    next_result(s, PGRES_COMMAND_OK, NULL, "commit", err,
 	    errlen) == -1)
 		goto fail;
@@ -548,23 +563,29 @@ batch_reset(struct store_item **its, size_t n)
 	}
 }
 
+/* The items of a one-by-one pass (store_each_savepoint's ctx). */
+struct one_ctx {
+	struct store_item	**its;
+	int			  slot_proof;
+};
+
 /* one_step, one_failed - store_each_savepoint's callbacks: one item */
 static int
 one_step(struct store *s, void *ctx, size_t i, char *err, size_t errlen)
 {
-	struct store_item	**its = ctx;
+	struct one_ctx	*c = ctx;
 
-	return batch_run(s, &its[i], 1, err, errlen);
+	return batch_run(s, &c->its[i], 1, c->slot_proof, err, errlen);
 }
 
 static void
 one_failed(void *ctx, size_t i, const char *why)
 {
-	struct store_item	**its = ctx;
+	struct one_ctx	*c = ctx;
 
-	its[i]->verdict = STORE_FAILED;
-	its[i]->id = 0;
-	seterr(its[i]->err, sizeof its[i]->err, "%s", why);
+	c->its[i]->verdict = STORE_FAILED;
+	c->its[i]->id = 0;
+	seterr(c->its[i]->err, sizeof c->its[i]->err, "%s", why);
 }
 
 /*
@@ -574,10 +595,12 @@ one_failed(void *ctx, size_t i, const char *why)
  */
 static int
 batch_one_by_one(struct store *s, struct store_item **its, size_t n,
-    int *temp, char *err, size_t errlen)
+    int slot_proof, int *temp, char *err, size_t errlen)
 {
+	struct one_ctx	 c = { its, slot_proof };
+
 	if (exec_cmd(s, BEGIN_STAGE, "begin", err, errlen) == -1 ||
-	    store_each_savepoint(s, n, one_step, one_failed, its, err,
+	    store_each_savepoint(s, n, one_step, one_failed, &c, err,
 	    errlen) == -1 ||
 	    exec_cmd(s, "COMMIT", "commit", err, errlen) == -1) {
 		batch_reset(its, n);
@@ -588,6 +611,47 @@ batch_one_by_one(struct store *s, struct store_item **its, size_t n,
 	return 0;
 }
 
+/* store_batch_items - see store_int.h */
+int
+store_batch_items(struct store *s, struct store_item **its, size_t m,
+    int slot_proof, int *temp, char *err, size_t errlen)
+{
+	int	 attempt;
+
+	*temp = 0;
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		*temp = 1;
+		return seterr(err, errlen, "database connection lost");
+	}
+	for (attempt = 0;; attempt++) {
+		if (attempt == 0 ? batch_fast(s, its, m, slot_proof, err,
+		    errlen) == 0 :
+		    (exec_cmd(s, BEGIN_STAGE, "begin", err, errlen) == 0 &&
+		    batch_run(s, its, m, slot_proof, err, errlen) == 0 &&
+		    exec_cmd(s, "COMMIT", "commit", err, errlen) == 0)) {
+			store_stage_vacuum(s, m);
+			return 0;
+		}
+		batch_reset(its, m);
+		rollback(s);
+		if (PQstatus(s->conn) != CONNECTION_OK) {
+			*temp = 1;
+			return -1;
+		}
+		if (state_is_retry(s->sqlstate) && attempt < BATCH_RETRIES)
+			continue;
+		if (!state_is_data(s->sqlstate)) {
+			*temp = state_is_temp(s);
+			return -1;
+		}
+		break;
+	}
+	if (batch_one_by_one(s, its, m, slot_proof, temp, err, errlen) == -1)
+		return -1;
+	store_stage_vacuum(s, m);
+	return 0;
+}
+
 /* store_batch - see store.h */
 int
 store_batch(struct store *s, struct store_item *items, size_t n, int *temp,
@@ -595,7 +659,7 @@ store_batch(struct store *s, struct store_item *items, size_t n, int *temp,
 {
 	struct store_item	**its;
 	size_t			  i, m = 0;
-	int			  attempt, rc = -1;
+	int			  rc;
 
 	*temp = 0;
 	its = xcalloc(n ? n : 1, sizeof *its);
@@ -614,37 +678,11 @@ store_batch(struct store *s, struct store_item *items, size_t n, int *temp,
 		free(its);
 		return 0;
 	}
-	if (PQstatus(s->conn) != CONNECTION_OK) {
-		*temp = 1;
-		seterr(err, errlen, "database connection lost");
-		goto done;
-	}
-	for (attempt = 0;; attempt++) {
-		if (attempt == 0 ? batch_fast(s, its, m, err, errlen) == 0 :
-		    (exec_cmd(s, BEGIN_STAGE, "begin", err, errlen) == 0 &&
-		    batch_run(s, its, m, err, errlen) == 0 &&
-		    exec_cmd(s, "COMMIT", "commit", err, errlen) == 0)) {
-			rc = 0;
-			goto done;
-		}
-		batch_reset(its, m);
-		rollback(s);
-		if (PQstatus(s->conn) != CONNECTION_OK) {
-			*temp = 1;
-			goto done;
-		}
-		if (state_is_retry(s->sqlstate) && attempt < BATCH_RETRIES)
-			continue;
-		if (!state_is_data(s->sqlstate)) {
-			*temp = state_is_temp(s);
-			goto done;
-		}
-		break;
-	}
-	rc = batch_one_by_one(s, its, m, temp, err, errlen);
-done:
+	rc = store_batch_items(s, its, m, 0, temp, err, errlen);
 	if (rc == 0) {
-		store_stage_vacuum(s, m);
+		/* each settles only what concerns it and gives the items
+		 * it could not settle STORE_RETRY: the batch stays stored */
+		(void)store_settle_proven(s, its, m, temp, err, errlen);
 		(void)store_settle_conflicts(s, its, m, temp, err, errlen);
 	}
 	free(its);

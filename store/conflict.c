@@ -48,8 +48,10 @@
 #define KEEP_CONFLICT							\
 	"WITH r AS (SELECT conflicts FROM report WHERE id = $1 FOR UPDATE), "\
 	"ins AS (INSERT INTO report_conflict (report_id, transport, source, "\
-	"authenticated, domain_hint, raw, raw_sha256, content_sha256) "	\
-	"SELECT $1, $2, $3, $4, $5, $6, sha256($6), $7 FROM r "		\
+	"authenticated, domain_hint, raw, raw_sha256, content_sha256, "	\
+	"proof, arrival_flags, message_gz, dkim) "			\
+	"SELECT $1, $2, $3, $4, $5, $6, sha256($6), $7, $9, "		\
+	"coalesce($10::text[], '{}'), $11, $12 FROM r "			\
 	"WHERE r.conflicts < $8::int "					\
 	"ON CONFLICT (report_id, content_sha256) DO NOTHING RETURNING 1), "\
 	"seen AS (SELECT 1 FROM report_conflict WHERE report_id = $1 "	\
@@ -120,9 +122,10 @@ static int
 keep(struct store *s, struct store_item *it, char *err, size_t errlen)
 {
 	PGresult	*res;
+	struct buf	 flags = BUF_INIT;
 	unsigned char	 md[REPORT_DIGEST_LEN];
-	const char	*param[8];
-	int		 len[8] = { 0 }, fmt[8] = { 0 };
+	const char	*param[12];
+	int		 len[12] = { 0 }, fmt[12] = { 0 };
 	char		 id[INT64_TEXT], max[INT64_TEXT];
 
 	if (it->rawlen > INT32_MAX)
@@ -138,11 +141,22 @@ keep(struct store *s, struct store_item *it, char *err, size_t errlen)
 	param[5] = it->raw ? (const char *)it->raw : "";
 	param[6] = (const char *)md;
 	param[7] = max;
+	param[8] = it->proof;
+	param[9] = NULL;
+	if (it->narrival > 0) {
+		array_param(&flags, it->arrival, it->narrival);
+		param[9] = (const char *)flags.data;
+	}
+	param[10] = it->mail && it->mail->message_gz ?
+	    (const char *)it->mail->message_gz : NULL;
+	param[11] = it->mail ? it->mail->dkim : NULL;
 	len[5] = (int)it->rawlen;
 	len[6] = REPORT_DIGEST_LEN;
-	fmt[5] = fmt[6] = 1;
-	res = PQexecParams(s->conn, KEEP_CONFLICT, 8, NULL, param, len, fmt,
+	len[10] = param[10] ? (int)it->mail->message_gzlen : 0;
+	fmt[5] = fmt[6] = fmt[10] = 1;
+	res = PQexecParams(s->conn, KEEP_CONFLICT, 12, NULL, param, len, fmt,
 	    0);
+	buf_free(&flags);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		return db_fail(s, res, "conflict", err, errlen);
 	if (PQgetvalue(res, 0, 0)[0] == 't')

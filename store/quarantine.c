@@ -5,7 +5,7 @@
  *	#include "store.h"
  *
  *	int store_quarantine(s, transport, source, reason, raw, rawlen,
- *	    max_bytes, &temp, err, errlen)
+ *	    mail, max_bytes, &temp, err, errlen)
  *	int store_quarantine_delete(s, ids, n, err, errlen)
  *
  * DESCRIPTION
@@ -15,8 +15,11 @@
  *	The same bytes (sha256) are kept once; the table is bounded by
  *	quarantine_max_bytes, the oldest rows going first.
  */
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <libpq-fe.h>
 #include <openssl/evp.h>
@@ -24,10 +27,12 @@
 #include "log.h"
 #include "store_int.h"
 #include "util.h"
+#include "xmalloc.h"
 
 #define INSERT_QUARANTINE						\
-	"INSERT INTO quarantine (transport, source, reason, raw, raw_sha256) "\
-	"VALUES ($1, $2, $3, $4, $5) ON CONFLICT (raw_sha256) DO NOTHING"
+	"INSERT INTO quarantine (transport, source, reason, raw, raw_sha256, "\
+	"dkim, message_id, mail_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "\
+	"ON CONFLICT (raw_sha256) DO NOTHING"
 
 /* Drop the oldest bodies until the rest fit $1 bytes; the newest stays
  * whatever its size, so the body just received is never lost at once. */
@@ -71,12 +76,13 @@ trim(struct store *s, size_t max_bytes, char *err, size_t errlen)
 int
 store_quarantine(struct store *s, const char *transport, const char *source,
     const char *reason, const unsigned char *raw, size_t rawlen,
-    size_t max_bytes, int *temp, char *err, size_t errlen)
+    const struct store_mail *mail, size_t max_bytes, int *temp, char *err,
+    size_t errlen)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen = 0;
-	const char	*param[5];
-	int		 len[5] = { 0, 0, 0, 0, 0 }, fmt[5] = { 0, 0, 0, 1, 1 };
+	const char	*param[8];
+	int		 len[8] = { 0 }, fmt[8] = { 0, 0, 0, 1, 1, 0, 0, 0 };
 
 	*temp = 0;
 	if (rawlen > INT32_MAX)
@@ -88,10 +94,13 @@ store_quarantine(struct store *s, const char *transport, const char *source,
 	param[2] = reason ? reason : "";
 	param[3] = raw ? (const char *)raw : "";
 	param[4] = (const char *)md;
+	param[5] = mail ? mail->dkim : NULL;
+	param[6] = mail ? mail->message_id : NULL;
+	param[7] = mail ? mail->mail_from : NULL;
 	len[3] = (int)rawlen;
 	len[4] = (int)mdlen;
 	if (exec_cmd(s, "BEGIN", "begin", err, errlen) == 0 &&
-	    query(s, INSERT_QUARANTINE, 5, param, len, fmt, "quarantine",
+	    query(s, INSERT_QUARANTINE, 8, param, len, fmt, "quarantine",
 	    err, errlen) == 0 &&
 	    trim(s, max_bytes, err, errlen) == 0 &&
 	    exec_cmd(s, "COMMIT", "commit", err, errlen) == 0)
@@ -118,4 +127,125 @@ store_quarantine_delete(struct store *s, const int64_t *ids, size_t n,
 	    1, param, NULL, NULL, "quarantine delete", err, errlen);
 	buf_free(&list);
 	return rc;
+}
+
+/*
+ * The kept rows: quarantine (q) and report_conflict (c) in one shape.
+ * Columns: kind, id, report, received, transport, source, reason, dkim,
+ * message_id, mail_from, auth, hint, proof, raw (or NULL), raw length,
+ * message_gz (or NULL).  $1: 't' for the bytes too; $2/$3: one row.
+ */
+#define KEPT_SELECT(where_q, where_c)					\
+	"SELECT 'q', id, NULL::bigint, to_char(received_at AT TIME ZONE "\
+	"'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), transport, source, "	\
+	"reason, dkim, message_id, mail_from, NULL, NULL, NULL, "	\
+	"CASE WHEN $1::bool THEN raw END, octet_length(raw), NULL::bytea "\
+	"FROM quarantine " where_q " UNION ALL "			\
+	"SELECT 'c', c.id, c.report_id, to_char(c.received_at AT TIME "	\
+	"ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), c.transport, "	\
+	"c.source, 'conflicting copy of ' || r.organization_name || ' ' "\
+	"|| r.report_id, c.dkim, NULL, NULL, c.authenticated, "		\
+	"c.domain_hint, c.proof, CASE WHEN $1::bool THEN c.raw END, "	\
+	"octet_length(c.raw), CASE WHEN $1::bool THEN c.message_gz END "\
+	"FROM report_conflict c JOIN report r ON r.id = c.report_id "	\
+	where_c
+
+#define KEPT_ALL							\
+	KEPT_SELECT("WHERE $2::text IS NULL OR $3::bigint IS NULL",	\
+	    "WHERE $2::text IS NULL OR $3::bigint IS NULL")		\
+	" ORDER BY 4 DESC, 1, 2 DESC"
+#define KEPT_ONE							\
+	KEPT_SELECT("WHERE $2::text = 'q' AND id = $3::bigint",		\
+	    "WHERE $2::text = 'c' AND c.id = $3::bigint")
+
+static const char *
+kept_field(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+/* kept_query - run the select into list */
+static int
+kept_query(struct store *s, const char *sql, const char *const *param,
+    struct store_kept_list *list, char *err, size_t errlen)
+{
+	PGresult		*res;
+	struct store_kept	*k;
+	int			 i, n;
+
+	memset(list, 0, sizeof *list);
+	/* binary: the bytes come as they are; ids as big-endian int8 */
+	res = PQexecParams(s->conn, sql, 3, NULL, param, NULL, NULL, 1);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return db_fail(s, res, "quarantine list", err, errlen);
+	n = PQntuples(res);
+	list->res[0] = res;
+	list->n = (size_t)n;
+	list->rows = xcalloc(n ? (size_t)n : 1, sizeof *list->rows);
+	for (i = 0; i < n; i++) {
+		k = &list->rows[i];
+		k->kind = PQgetvalue(res, i, 0)[0];
+		k->id = get_be64(PQgetvalue(res, i, 1));
+		k->report = PQgetisnull(res, i, 2) ? 0 :
+		    get_be64(PQgetvalue(res, i, 2));
+		k->received = PQgetvalue(res, i, 3);
+		k->transport = PQgetvalue(res, i, 4);
+		k->source = kept_field(res, i, 5);
+		k->reason = kept_field(res, i, 6);
+		k->dkim = kept_field(res, i, 7);
+		k->message_id = kept_field(res, i, 8);
+		k->mail_from = kept_field(res, i, 9);
+		k->auth = kept_field(res, i, 10);
+		k->hint = kept_field(res, i, 11);
+		k->proof = kept_field(res, i, 12);
+		if (!PQgetisnull(res, i, 13)) {
+			k->raw = (const unsigned char *)PQgetvalue(res, i, 13);
+			k->rawlen = (size_t)PQgetlength(res, i, 13);
+		} else
+			k->rawlen = (size_t)(uint32_t)ntohl(*(const uint32_t *)
+			    (const void *)PQgetvalue(res, i, 14));
+		if (!PQgetisnull(res, i, 15)) {
+			k->message_gz = (const unsigned char *)
+			    PQgetvalue(res, i, 15);
+			k->message_gzlen = (size_t)PQgetlength(res, i, 15);
+		}
+	}
+	return 0;
+}
+
+/* store_kept_list - see store.h */
+int
+store_kept_list(struct store *s, struct store_kept_list *list, char *err,
+    size_t errlen)
+{
+	const char	*param[3] = { "f", NULL, NULL };
+
+	return kept_query(s, KEPT_ALL, param, list, err, errlen);
+}
+
+/* store_kept_get - see store.h */
+int
+store_kept_get(struct store *s, char kind, int64_t id,
+    struct store_kept_list *list, char *err, size_t errlen)
+{
+	const char	*param[3];
+	char		 k[2] = { kind, '\0' }, num[INT64_TEXT];
+
+	snprintf(num, sizeof num, "%lld", (long long)id);
+	param[0] = "t";
+	param[1] = k;
+	param[2] = num;
+	return kept_query(s, KEPT_ONE, param, list, err, errlen);
+}
+
+/* store_kept_free - see store.h */
+struct store_kept_list *
+store_kept_free(struct store_kept_list *list)
+{
+	if (list == NULL)
+		return NULL;
+	PQclear(list->res[0]);
+	free(list->rows);
+	memset(list, 0, sizeof *list);
+	return NULL;
 }

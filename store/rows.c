@@ -17,9 +17,9 @@
 #include "store_int.h"
 
 const char *const copy_sql[] = { COPY_STAGE_SQL, COPY_POLICY_SQL,
-	COPY_FAILURE_SQL };
+	COPY_FAILURE_SQL, COPY_MESSAGE_SQL };
 const char *const copy_what[] = { "COPY reports", "COPY policies",
-	"COPY failure details" };
+	"COPY failure details", "COPY messages" };
 
 /* The columns of a COPY line: each appends its value and a tab; end()
  * turns the last tab into the newline. */
@@ -83,7 +83,61 @@ stage_row(struct buf *b, const struct row *w)
 	buf_putc(b, '\t');
 	report_digest(r, md);
 	put_bytea(b, md, REPORT_DIGEST_LEN);
-	buf_putc(b, '\n');
+	buf_putc(b, '\t');
+	col_text(b, w->proof);
+	col_text(b, w->slot ? w->slot : "");
+	if (w->narrival == 0)
+		buf_append(b, "{}\n", 3);
+	else {
+		put_array(b, w->arrival, w->narrival);
+		buf_putc(b, '\n');
+	}
+}
+
+/* message_row - the COPY_MESSAGE_SQL line of a mailed report (none for
+ * another) */
+void
+message_row(struct buf *b, const struct row *w)
+{
+	const struct store_mail	*m = w->mail;
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+
+	if (m == NULL || m->message_gz == NULL)
+		return;
+	col_i64(b, w->id);
+	put_bytea(b, m->message_gz, m->message_gzlen);
+	buf_putc(b, '\t');
+	if (EVP_Digest(m->message_gz, m->message_gzlen, md, &mdlen,
+	    EVP_sha256(), NULL) != 1)
+		fatalx("EVP_Digest sha256 failed");
+	put_bytea(b, md, mdlen);
+	buf_putc(b, '\t');
+	col_text(b, m->dkim ? m->dkim : "unknown");
+	col_text(b, m->message_id);
+	col_text(b, m->mail_from);
+	end_line(b);
+}
+
+/* row_from_item - the row of one item (its id, is_new and item index are
+ * the caller's); slot_proof: the item goes into the slot of its proof */
+void
+row_from_item(struct row *w, const struct store_item *it, int slot_proof)
+{
+	w->r = it->report;
+	w->verdict = it->foreign ? "foreign" : "accepted";
+	w->transport = it->transport;
+	w->source = it->source;
+	w->auth = it->auth;
+	w->hint = it->hint;
+	w->proof = it->proof;
+	w->slot = slot_proof && it->proof ? it->proof : "";
+	w->arrival = it->arrival;
+	w->narrival = it->narrival;
+	w->mail = it->mail && it->mail->message_gz ? it->mail : NULL;
+	/* an empty raw still gets a (non-NULL) bytea */
+	w->raw = it->raw ? it->raw : (const unsigned char *)"";
+	w->rawlen = it->raw ? it->rawlen : 0;
 }
 
 /* policy_rows - the COPY_POLICY_SQL lines of one report */
@@ -151,8 +205,10 @@ append_rows(struct buf *b, enum copy_kind kind, const struct row *w)
 		stage_row(b, w);
 	else if (kind == COPY_K_POLICY)
 		policy_rows(b, w);
-	else
+	else if (kind == COPY_K_FAILURE)
 		failure_rows(b, w);
+	else
+		message_row(b, w);
 }
 
 /*

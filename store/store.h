@@ -13,7 +13,12 @@
  * per savepoint, so one bad report never takes others with it).
  *
  * Deduplication (R24): organization-name + report-id + date-range start
- * (the string as sent, byte-exact) stored again is a duplicate: no new rows.
+ * (the string as sent, byte-exact) and the proof (the registrable DKIM d=
+ * domain, or none) stored again is a duplicate: no new rows.  A proven
+ * copy supersedes an unauthenticated one of the same key (keeping its
+ * id); copies proven by different domains are different reports; an
+ * unauthenticated copy of a proven report is a duplicate or a
+ * conflicting copy of it (sql/006_proof.sql, proven.c).
  *
  * Errors: functions return 0, or -1 with one line in err; they never log.
  * *temp is set to 1 when the failure is the database being unreachable or
@@ -60,6 +65,8 @@ int	store_stale_reports(struct store *, int64_t *n, char *err,
 enum store_verdict {
 	STORE_PENDING = 0,	/* not yet decided */
 	STORE_STORED,		/* written: a new report (or its rows rewritten) */
+	STORE_SUPERSEDED,	/* this proven copy replaced the unauthenticated
+				 * copy stored before (id: the report, kept) */
 	STORE_DUPLICATE,	/* stored before with the same content (or kept
 				 * before as a conflicting copy): nothing written */
 	STORE_CONFLICT,		/* stored before with other content: this copy
@@ -69,6 +76,16 @@ enum store_verdict {
 	STORE_RETRY,		/* a conflicting copy the database failed to keep:
 				 * nothing of it written, try later (err) */
 	STORE_FAILED,		/* the database refused this report (err) */
+};
+
+/* A mailed copy's message and the DKIM gate's result on it. */
+struct store_mail {
+	const unsigned char	*message_gz;	/* the whole message, gzip;
+						 * NULL: not kept */
+	size_t			 message_gzlen;
+	const char		*dkim;		/* the gate's result */
+	const char		*message_id;	/* may be NULL */
+	const char		*mail_from;	/* may be NULL */
 };
 
 /* One report to store.  The inputs are borrowed from the caller and only
@@ -83,6 +100,12 @@ struct store_item {
 						 * s=..."; NULL: unauthenticated */
 	const char		*hint;		/* the door's home-domain hint, kept
 						 * for reparse; may be NULL */
+	const char		*proof;		/* the registrable domain that proved
+						 * it (DKIM d=); NULL: none */
+	char *const		*arrival;	/* arrival flag names (how this copy
+						 * arrived); may be NULL */
+	size_t			 narrival;
+	const struct store_mail	*mail;		/* a mailed copy; NULL: other door */
 	int			 foreign;	/* 1: none of our domains (R56) */
 	/* filled in by store_batch(), store_reparse_apply(): */
 	enum store_verdict	 verdict;
@@ -96,7 +119,8 @@ void	store_set_max_conflicts(struct store *, size_t);
 
 /*
  * store_batch - store n items.  Returns 0 when every item got a verdict
- * (STORED, DUPLICATE, CONFLICT, CONFLICT_OVER, RETRY or FAILED), -1 when
+ * (STORED, SUPERSEDED, DUPLICATE, CONFLICT, CONFLICT_OVER, RETRY or
+ * FAILED), -1 when
  * the database could not be used at all (connection lost, statement
  * timeout, ...): then no item of the batch is stored and *temp says
  * whether it is worth trying later.
@@ -105,17 +129,75 @@ int	store_batch(struct store *, struct store_item *items, size_t n,
 	    int *temp, char *err, size_t errlen);
 
 /*
+ * store_replace - by hand ("tlsrpt quarantine release ID --replace"):
+ * make the conflicting copy conflict_id of report item->id the counted
+ * content.  item holds that copy decoded (report, raw and origin as kept
+ * with it); the report's former content becomes a conflicting copy,
+ * marked replaced by hand, and the report row keeps its id.  Returns 0
+ * (item->verdict STORE_SUPERSEDED), or -1 with err (*temp as above).
+ */
+int	store_replace(struct store *, struct store_item *item,
+	    int64_t conflict_id, int *temp, char *err, size_t errlen);
+
+/*
  * store_quarantine - keep the raw bytes of a report we could not accept
  * (answered 400, or no longer parsing), with the reason, so that a parser
- * fix can recover it with "tlsrpt reparse".  The same bytes (sha256) are
+ * fix can recover it with "tlsrpt reparse"; a mail (raw: the whole
+ * message) with the gate's result from mail (NULL for other doors).  The same bytes (sha256) are
  * kept once.  The table is bounded: after the insert, the oldest rows are
  * dropped until all raw bytes together fit max_bytes (0: no bound).
  * Returns 0, or -1 with err (*temp = 1 when the database is unreachable).
  */
 int	store_quarantine(struct store *, const char *transport,
 	    const char *source, const char *reason, const unsigned char *raw,
-	    size_t rawlen, size_t max_bytes, int *temp, char *err,
+	    size_t rawlen, const struct store_mail *mail, size_t max_bytes,
+	    int *temp, char *err, size_t errlen);
+
+/*
+ * What "tlsrpt quarantine" shows and releases: a quarantined body (kind
+ * 'q': an HTTPS body answered 400, a mail not proven or malformed) or a
+ * conflicting copy of a report (kind 'c').  Strings are borrowed from the
+ * result (store_kept_free); NULL when absent.
+ */
+struct store_kept {
+	char			 kind;		/* 'q' or 'c' */
+	int64_t			 id;
+	int64_t			 report;	/* 'c': the report it conflicts with */
+	const char		*received;	/* timestamp, UTC */
+	const char		*transport;
+	const char		*source;
+	const char		*reason;	/* 'q': why; 'c': "conflicting copy
+						 * of ORG REPORT-ID" */
+	const char		*dkim;		/* the gate's result (mail) */
+	const char		*message_id;	/* 'q' mail */
+	const char		*mail_from;	/* 'q' mail */
+	const char		*auth;		/* 'c' */
+	const char		*hint;		/* 'c' */
+	const char		*proof;		/* 'c' */
+	const unsigned char	*raw;		/* store_kept_get only */
+	size_t			 rawlen;
+	const unsigned char	*message_gz;	/* 'c' mailed: store_kept_get */
+	size_t			 message_gzlen;
+};
+
+struct store_kept_list {
+	struct store_kept	*rows;
+	size_t			 n;
+	void			*res[2];	/* private */
+};
+
+/* store_kept_list - every quarantined body and conflicting copy, newest
+ * first, without their bytes (rawlen holds the size).  0 or -1 with err. */
+int	store_kept_list(struct store *, struct store_kept_list *, char *err,
 	    size_t errlen);
+
+/* store_kept_get - one of them with its bytes into list->rows[0] (n is 0
+ * when there is no such row).  0 or -1 with err. */
+int	store_kept_get(struct store *, char kind, int64_t id,
+	    struct store_kept_list *, char *err, size_t errlen);
+
+/* store_kept_free - release a list; accepts an empty one, returns NULL */
+struct store_kept_list *store_kept_free(struct store_kept_list *);
 
 /* store_quarantine_delete - drop the quarantined bodies ids[0..n) (they
  * became reports); ids already gone are no error */

@@ -8,6 +8,7 @@
  *	rows.c		the staging, policy and failure_detail rows of a report
  *	batch.c		store_batch: the dedup plan, the pipelined transaction,
  *			its fallbacks
+ *	proven.c	proven copies: superseding, reports of other provers
  *	conflict.c	copies of a stored report whose content differs
  *	migrate.c	the embedded migrations and the schema check
  *	reparse.c	stored bodies read back by pages, reparsed rows written
@@ -34,7 +35,7 @@
  * vacuums the table now and then (store_stage_vacuum).  The version
  * suffix keeps an old layout, left on a pooled server connection by an
  * older binary, from being reused. */
-#define STAGE		"tlsrpt_stage_v4"
+#define STAGE		"tlsrpt_stage_v5"
 
 #define STAGE_DDL							\
 	"CREATE TEMP TABLE IF NOT EXISTS " STAGE " ("			\
@@ -43,7 +44,8 @@
 	"start_usec integer, end_sec bigint, end_usec integer, "	\
 	"contact_info text, verdict text, transport text, source text, "\
 	"authenticated text, home_domain text, domain_hint text, "	\
-	"flags text[], raw bytea, raw_sha256 bytea, content_sha256 bytea) "\
+	"flags text[], raw bytea, raw_sha256 bytea, content_sha256 bytea, "\
+	"proof text, slot text, arrival_flags text[]) "			\
 	"ON COMMIT PRESERVE ROWS"
 
 /* Every transaction that uses the stage opens with this, in one round
@@ -71,7 +73,8 @@
 	"COPY " STAGE " (id, organization_name, report_id, start_raw, "	\
 	"end_raw, start_sec, start_usec, end_sec, end_usec, contact_info, "\
 	"verdict, transport, source, authenticated, home_domain, "	\
-	"domain_hint, flags, raw, raw_sha256, content_sha256) FROM STDIN"
+	"domain_hint, flags, raw, raw_sha256, content_sha256, proof, slot, "\
+	"arrival_flags) FROM STDIN"
 
 #define COPY_POLICY_SQL						\
 	"COPY policy (report_id, idx, policy_type, policy_domain, domain, "\
@@ -85,6 +88,10 @@
 	"failed_session_count, additional_information, "		\
 	"failure_reason_code) FROM STDIN"
 
+#define COPY_MESSAGE_SQL						\
+	"COPY report_message (report_id, message_gz, message_sha256, dkim, "\
+	"message_id, mail_from) FROM STDIN"
+
 #define INT64_TEXT	24		/* room for an int64 in decimal */
 
 struct store {
@@ -93,6 +100,7 @@ struct store {
 	struct buf	 copy;		/* COPY data not yet sent */
 	int64_t		*ids;		/* report ids taken ahead, ascending */
 	size_t		 nids, idpos;
+	int		 ids_taken;	/* the cache was filled before */
 	size_t		 staged;	/* rows staged since the last vacuum */
 	size_t		 max_conflicts;	/* differing copies kept per report */
 };
@@ -102,6 +110,7 @@ enum copy_kind {
 	COPY_K_STAGE,
 	COPY_K_POLICY,
 	COPY_K_FAILURE,
+	COPY_K_MESSAGE,		/* the mail of a mailed copy */
 };
 
 /* One report on its way into the tables (batch.c and reparse.c). */
@@ -112,6 +121,11 @@ struct row {
 	const char		*source;
 	const char		*auth;
 	const char		*hint;
+	const char		*proof;		/* registrable d=; NULL: none */
+	const char		*slot;		/* "" or the proof (006_proof.sql) */
+	char *const		*arrival;
+	size_t			 narrival;
+	const struct store_mail	*mail;		/* with a message, or NULL */
 	const unsigned char	*raw;		/* NULL: not staged (reparse) */
 	size_t			 rawlen;
 	int64_t			 id;
@@ -149,6 +163,17 @@ typedef void	(*store_failed_fn)(void *ctx, size_t i, const char *why);
 int	store_each_savepoint(struct store *, size_t n, store_step_fn step,
 	    store_failed_fn failed, void *ctx, char *err, size_t errlen);
 
+/* proven.c: after the batch committed, proven duplicates of an
+ * unauthenticated report supersede it, and those of a report proven by
+ * another domain are stored as reports of their own (slot = proof) */
+int	store_settle_proven(struct store *, struct store_item **its,
+	    size_t n, int *temp, char *err, size_t errlen);
+
+/* batch.c: store its[0..n) in a transaction of its own; slot_proof: in
+ * the slot of their proof (proven.c's second reports) */
+int	store_batch_items(struct store *, struct store_item **its, size_t n,
+	    int slot_proof, int *temp, char *err, size_t errlen);
+
 /* conflict.c: after the batch committed, the duplicates whose content
  * differs from the stored report's become conflicting copies */
 int	store_settle_conflicts(struct store *, struct store_item **its,
@@ -176,6 +201,8 @@ extern const char *const copy_what[];
 void	stage_row(struct buf *, const struct row *);
 void	policy_rows(struct buf *, const struct row *);
 void	failure_rows(struct buf *, const struct row *);
+void	message_row(struct buf *, const struct row *);
+void	row_from_item(struct row *, const struct store_item *, int slot_proof);
 int	copy_rows_send(struct store *, enum copy_kind, struct row *,
 	    size_t n, int all, char *err, size_t errlen);
 int	copy_rows(struct store *, enum copy_kind, struct row *, size_t n,

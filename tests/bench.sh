@@ -22,7 +22,15 @@
 # printing reports/s and the ratios, and for (a) and (b) where the CPU
 # went per request (load generator, server, PostgreSQL): the client
 # shares the machine, so that split says what the ratio is made of.
-# and last "tlsrpt digest" and "tlsrpt render" over a generated year of
+# Then, with every limit at its default: serve's peak RSS (VmHWM) while
+# 16 gzip bombs (about 14 KB each, inflating to {"x":[{},{},...]} with 5
+# million empty objects, under max_report_bytes) are posted at once, and
+# their answers; "tlsrpt ingest" of one bomb (peak RSS by /usr/bin/time);
+# and the latency of a real sender from 127.0.0.2 (20 reports, one after
+# the other) with no attack, under 1,500 slow-header connections from
+# 1,500 /24s (tests/bench/slowloris.c; more than max_connections) and
+# under 256 slow bodies from one /24.
+# Last, "tlsrpt digest" and "tlsrpt render" over a generated year of
 # 1,000 domains (365,000 reports; BENCH_YEAR_DOMAINS).
 # No pass/fail: numbers.
 # BENCH_KEY=rsa uses an RSA-2048 certificate instead.
@@ -38,7 +46,8 @@ cd "$(dirname "$0")/.."
 . tests/pg.sh
 W=$(pg_tmpdir)
 SPID=
-trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; pg_stop "$W/pg"; rm -rf "$W"' EXIT
+APID=
+trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; [ -n "$APID" ] && kill "$APID" 2>/dev/null; pg_stop "$W/pg"; rm -rf "$W"' EXIT
 mkdir -p "$W/corpus"
 "$TOOL" gen "$W/corpus" "$N"
 pg_start "$W/pg"
@@ -82,14 +91,19 @@ openssl req -x509 $KEYARGS -nodes \
     -keyout "$W/key.pem" -out "$W/cert.pem" -days 2 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
 pg_createdb "$W/pg" http >/dev/null
-printf 'database = %s\nlisten = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\nspool_dir = %s\nrate_limit_per_minute = 0\nmax_connections = 1000\nmax_connections_per_ip = 1000\n%s' \
+printf 'database = %s\nlisten = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\nspool_dir = %s\n%s' \
     "$(pg_conninfo "$W/pg" http)" "$W/cert.pem" "$W/key.pem" "$W/spool" \
     "${BENCH_THREADS:+threads = $BENCH_THREADS
-}" >"$W/serve.conf"
+}" >"$W/limits.conf"
+# the load generator is many clients on one address
+{ cat "$W/limits.conf"
+  printf 'rate_limit_per_minute = 0\nmax_connections = 1000\nmax_connections_per_ip = 1000\nmax_connections_per_network = 1000\n'
+} >"$W/serve.conf"
+SCONF=$W/serve.conf
 "$BIN" -c "$W/serve.conf" db migrate >/dev/null
 # serve [ARGS] - start the server, set URL
 serve() {
-	"$BIN" -c "$W/serve.conf" serve "$@" 2>"$W/serve.log" &
+	"$BIN" -c "$SCONF" serve "$@" 2>"$W/serve.log" &
 	SPID=$!
 	for _ in $(seq 100); do
 		port=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "$W/serve.log")
@@ -148,6 +162,79 @@ awk -v a="$a" -v b="$b" -v c="$c" -v C="$C" -v K="$K" -v rows="$rows" \
 	printf "CPU ms per request    all   load generator   server   postgresql\n"
 	printf "(a) floor           %5.3f   %5.3f            %5.3f    %5.3f\n", A[3] * 1e3 / A[1], A[4] * 1e3 / A[1], A[5] * 1e3 / A[1], A[6] * 1e3 / A[1]
 	printf "(b) ingest          %5.3f   %5.3f            %5.3f    %5.3f\n", B[3] * 1e3 / B[1], B[4] * 1e3 / B[1], B[5] * 1e3 / B[1], B[6] * 1e3 / B[1]
+}'
+
+# --- serve's memory, and a real sender under attack -----------------------
+# every limit at its default (limits.conf), a fresh database
+pg_createdb "$W/pg" limits >/dev/null
+sed "s|dbname=http|dbname=limits|" "$W/limits.conf" >"$W/l.conf"
+SCONF=$W/l.conf
+"$BIN" -c "$SCONF" db migrate >/dev/null
+{ printf '{"x":['; yes '{},' | head -n 4999999 | tr -d '\n'; printf '{}]}'; } |
+    gzip -9 >"$W/bomb.gz"
+bombsize=$(wc -c <"$W/bomb.gz")
+bombjson=$(gzip -dc "$W/bomb.gz" | wc -c)
+serve
+answers=$("$LOAD" -c 16 -n 16 --cacert "$W/cert.pem" "$URL" "$W/bomb.gz" |
+    awk '/^status / { sub(":", "", $2); printf "%s%d x %s", sep, $3, $2; sep = ", " }')
+hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SPID/status")
+sleep 3
+rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SPID/status")
+stop
+ingestrss=
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -o "$W/time" -f '%M' "$BIN" -c "$SCONF" ingest \
+	    "$W/bomb.gz" >"$W/bomb.out" 2>&1 || true
+	ingestrss=$(tail -n 1 "$W/time")
+	ingestans=$(cat "$W/bomb.out")
+fi
+${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -o "$W/slowloris" tests/bench/slowloris.c \
+    -lssl -lcrypto
+ls "$W"/typical/* | tail -n 60 >"$W/senders"
+# latency FIRST - reports FIRST to FIRST+19 of the list posted from
+# 127.0.0.2, one after the other (30 s each at most); print "ANSWERED MIN
+# MEDIAN MAX" (ms)
+latency() {
+	for f in $(sed -n "$1,$(($1 + 19))p" "$W/senders"); do
+		curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
+		    --cacert "$W/cert.pem" --interface 127.0.0.2 --max-time 30 \
+		    -H 'Content-Type: application/tlsrpt+gzip' --data-binary @"$f" "$URL"
+	done >"$W/latency"
+	ok=$(grep -c '^2' "$W/latency" || true)
+	awk '{ print $2 * 1000 }' "$W/latency" | sort -n | awk -v ok="$ok" '
+	    { t[NR] = $1 } END { printf "%d %.0f %.0f %.0f\n", ok, t[1], t[int((NR + 1) / 2)], t[NR] }'
+}
+# attacked FIRST ARGS... - the latency while slowloris ARGS runs
+attacked() {
+	first=$1; shift
+	"$W/slowloris" "$@" -t 600 127.0.0.1 "$port" >"$W/attack.out" 2>&1 &
+	APID=$!
+	sleep 4
+	latency "$first"
+	kill -TERM "$APID"; wait "$APID" || true; APID=
+}
+serve
+latency 1 >"$W/quiet"
+attacked 21 -n 1500 --nets 1500 -m headers >"$W/many"
+attacked 41 -n 256 --nets 1 --hosts 250 -m body >"$W/one"
+stop
+echo
+awk -v ans="$answers" -v hwm="$hwm" -v rss="$rss" -v irss="$ingestrss" \
+    -v ians="$(printf '%s' "${ingestans:-}" | sed 's|^rejected [^ ]* |rejected: |')" \
+    -v size="$bombsize" -v json="$bombjson" -v q="$(cat "$W/quiet")" \
+    -v m="$(cat "$W/many")" -v o="$(cat "$W/one")" 'BEGIN {
+	printf "serve, every limit at its default:\n"
+	printf "16 gzip bombs at once (%d bytes, %d inflated): %s\n", size, json, ans
+	printf "  serve peak RSS: %.1f MiB (VmHWM), %.1f MiB 3 s later\n", hwm / 1024, rss / 1024
+	if (irss != "")
+		printf "tlsrpt ingest of one bomb: peak RSS %.1f MiB (%s)\n", irss / 1024, ians
+	else
+		printf "tlsrpt ingest of one bomb: peak RSS not measured (no /usr/bin/time)\n"
+	printf "a real sender from 127.0.0.2, 20 reports:   answered  min / median / max ms\n"
+	split(q, Q, " "); split(m, M, " "); split(o, O, " ")
+	printf "  no attack                                   %2d/20   %5d / %5d / %5d\n", Q[1], Q[2], Q[3], Q[4]
+	printf "  1500 slow headers from 1500 /24s            %2d/20   %5d / %5d / %5d\n", M[1], M[2], M[3], M[4]
+	printf "  256 slow bodies from one /24                %2d/20   %5d / %5d / %5d\n", O[1], O[2], O[3], O[4]
 }'
 
 # --- render and digest over a year of BENCH_YEAR_DOMAINS (1,000) domains ---

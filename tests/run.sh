@@ -60,6 +60,12 @@ for b in "$@"; do
 	tally "$b/output" "$out" $?
 	bash tests/http.sh "$b/tlsrpt" "$PGTMP" "http$n" >"$out" 2>&1
 	tally "$b/http" "$out" $?
+	bash tests/mail.sh "$b/tlsrpt" "$PGTMP" "mail$n" >"$out" 2>&1
+	tally "$b/mail" "$out" $?
+	bash tests/postfix.sh "$b/tlsrpt" "$PGTMP" "pf$n" >"$out" 2>&1
+	tally "$b/postfix" "$out" $?
+	bash tests/attack.sh "$b/tlsrpt" "$PGTMP" "attack$n" >"$out" 2>&1
+	tally "$b/attack" "$out" $?
 	bash tests/render.sh "$b/tlsrpt" "$PGTMP" "ren$n" >"$out" 2>&1
 	tally "$b/render" "$out" $?
 	bash tests/digest.sh "$b/tlsrpt" "$PGTMP" "dig$n" >"$out" 2>&1

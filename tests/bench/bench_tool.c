@@ -49,8 +49,6 @@
 
 static uint64_t lcg = 0x2545F4914F6CDD1DULL;
 
-/* the default limits of lib/conf.c */
-static const struct report_limits lim = { 16 << 20, 200000 };
 
 /* next - a deterministic pseudo-random number below n */
 static unsigned
@@ -233,6 +231,9 @@ gen(const char *dir, unsigned n, int typical)
 	buf_free(&b);
 	return 0;
 }
+
+/* the default limits of lib/conf.c */
+static const struct report_limits lim = { 16 << 20, 200000 };
 
 /* parse - the floor: read + inflate + parse, nothing stored */
 static int

@@ -402,6 +402,157 @@ test_conflicts(void)
 	    STORE_DUPLICATE);
 }
 
+/* pcopy - a copy of "Proof Org" rid whose one sts policy has ok
+ * successful sessions, from source, proven by proof (NULL: none) */
+static void
+pcopy(struct store_item *it, const char *rid, int64_t ok, const char *source,
+    const char *proof)
+{
+	copy(it, ok, source);
+	free(((struct report *)(uintptr_t)it->report)->organization_name);
+	free(((struct report *)(uintptr_t)it->report)->report_id);
+	((struct report *)(uintptr_t)it->report)->organization_name =
+	    xstrdup("Proof Org");
+	((struct report *)(uintptr_t)it->report)->report_id = xstrdup(rid);
+	if (proof != NULL) {
+		it->proof = proof;
+		it->auth = strcmp(proof, "google.com") == 0 ?
+		    "dkim d=google.com s=20230601" : "dkim d=evil.test s=x";
+		it->transport = "mail";
+	}
+}
+
+/* total - the successful sessions counted for report id */
+static const char *
+total(int64_t id)
+{
+	return q("SELECT coalesce(string_agg(total_successful::text, ','), "
+	    "'none') FROM policy WHERE report_id = $1", idtext(id), NULL);
+}
+
+/*
+ * test_proven - the proof is part of a report's identity (DESIGN.md
+ * "Data model"): a proven copy supersedes an unauthenticated one and
+ * keeps its id, an unauthenticated copy of a proven report is a duplicate
+ * or a conflicting copy, other provers make reports of their own
+ */
+static void
+test_proven(void)
+{
+	static const unsigned char gz[] = { 0x1f, 0x8b, 'm', 's', 'g' };
+	struct store_mail	 mail = { gz, sizeof gz, "pass d=google.com "
+				    "s=20230601", "<m1@google.com>",
+				    "noreply@google.com" };
+	struct store_item	 its[2];
+	char			 err[ERRLEN];
+	int64_t			 id, evil, cid;
+	int			 temp;
+
+	store_set_max_conflicts(st, 8);
+	/* identical: superseded, no conflicting copy */
+	pcopy(&its[0], "p-1", 1, "https first", NULL);
+	t_int("proven 1 batch", settle(its, 1), 0);
+	id = its[0].id;
+	pcopy(&its[0], "p-1", 1, "mail copy", "google.com");
+	its[0].mail = &mail;
+	t_int("proven 1 mail batch", settle(its, 1), 0);
+	t_int("proven supersedes", its[0].verdict, STORE_SUPERSEDED);
+	t_int("proven supersedes: the id stays", its[0].id, id);
+	t_str("proven supersedes: the row", q("SELECT proof || ' ' || "
+	    "authenticated || ' ' || transport || ' ' || "
+	    "convert_from(raw, 'UTF8') || ' ' || conflicts || ' ' || "
+	    "array_to_string(arrival_flags, ',') || ' ' || (SELECT dkim || ' ' "
+	    "|| mail_from FROM report_message WHERE report_id = r.id) FROM "
+	    "report r WHERE id = $1", idtext(id), NULL), "google.com dkim "
+	    "d=google.com s=20230601 mail mail copy 0 supersedes-"
+	    "unauthenticated pass d=google.com s=20230601 noreply@google.com");
+
+	/* differing: the unauthenticated content becomes the conflict */
+	pcopy(&its[0], "p-2", 5, "forged first", NULL);
+	pcopy(&its[1], "p-2", 1, "genuine", "google.com");
+	its[1].mail = &mail;
+	t_int("proven 2 batch", settle(its, 2), 0);
+	t_int("proven 2: the forgery stored first", its[0].verdict,
+	    STORE_STORED);
+	t_int("proven 2: the genuine copy supersedes it", its[1].verdict,
+	    STORE_SUPERSEDED);
+	id = its[0].id;
+	t_int("proven 2: same id", its[1].id, id);
+	t_str("proven 2: counted", total(id), "1");
+	t_str("proven 2: the forgery kept as a conflicting copy", q("SELECT "
+	    "string_agg(source || ':' || coalesce(proof, '-') || ':' || "
+	    "(message_gz IS NULL), ',') FROM report_conflict WHERE report_id "
+	    "= $1", idtext(id), NULL), "forged first:-:true");
+
+	/* unauthenticated after proven: duplicate or conflict */
+	pcopy(&its[0], "p-2", 1, "https identical", NULL);
+	pcopy(&its[1], "p-2", 9, "https other", NULL);
+	t_int("proven 3 batch", settle(its, 2), 0);
+	t_int("unauthenticated after proven, identical", its[0].verdict,
+	    STORE_DUPLICATE);
+	t_int("unauthenticated after proven, differing", its[1].verdict,
+	    STORE_CONFLICT);
+	t_int("unauthenticated after proven: its id", its[1].id, id);
+	t_str("proven 3: still counted once", total(id), "1");
+
+	/* another prover: a report of its own; again: a duplicate of it */
+	pcopy(&its[0], "p-2", 100, "evil", "evil.test");
+	t_int("proven 4 batch", settle(its, 1), 0);
+	t_int("another prover: stored", its[0].verdict, STORE_STORED);
+	evil = its[0].id;
+	t_ok("another prover: a new report", evil != id, NULL);
+	t_str("another prover: its slot", q("SELECT slot || ' ' || proof FROM "
+	    "report WHERE id = $1", idtext(evil), NULL), "evil.test evil.test");
+	pcopy(&its[0], "p-2", 100, "evil again", "evil.test");
+	pcopy(&its[1], "p-2", 101, "evil other", "evil.test");
+	t_int("proven 5 batch", settle(its, 2), 0);
+	t_int("another prover again: duplicate", its[0].verdict,
+	    STORE_DUPLICATE);
+	t_int("another prover again: its report", its[0].id, evil);
+	t_int("another prover, other content: conflict", its[1].verdict,
+	    STORE_CONFLICT);
+	t_int("another prover, other content: its report", its[1].id, evil);
+	pcopy(&its[0], "p-2", 2, "google other", "google.com");
+	t_int("proven 6 batch", settle(its, 1), 0);
+	t_int("same prover, other content: conflict", its[0].verdict,
+	    STORE_CONFLICT);
+	t_int("same prover, other content: its report", its[0].id, id);
+	t_str("proven 6: both provers counted, once each", q("SELECT "
+	    "string_agg(r.proof || '=' || p.total_successful, ',' ORDER BY "
+	    "r.proof) FROM report r JOIN policy p ON p.report_id = r.id WHERE "
+	    "r.report_id = 'p-2'", NULL, NULL), "evil.test=100,google.com=1");
+
+	/* two provers in one batch, nothing stored before */
+	pcopy(&its[0], "p-3", 1, "g", "google.com");
+	pcopy(&its[1], "p-3", 2, "e", "evil.test");
+	t_int("proven 7 batch", settle(its, 2), 0);
+	t_ok("two provers in one batch: both stored", its[0].verdict ==
+	    STORE_STORED && its[1].verdict == STORE_STORED && its[0].id !=
+	    its[1].id, NULL);
+
+	/* by hand: the forgery of p-2 made the counted content */
+	cid = atoll(q("SELECT id FROM report_conflict WHERE report_id = $1 "
+	    "AND source = 'forged first'", idtext(id), NULL));
+	pcopy(&its[0], "p-2", 5, "forged first", NULL);
+	its[0].id = id;
+	t_int("replace by hand", store_replace(st, &its[0], cid, &temp, err,
+	    sizeof err), 0);
+	its[0].report = report_free((struct report *)(uintptr_t)
+	    its[0].report);
+	t_str("replace by hand: counted", total(id), "5");
+	t_str("replace by hand: the row", q("SELECT coalesce(proof, '-') || "
+	    "' ' || array_to_string(arrival_flags, ',') || ' ' || "
+	    "(SELECT count(*) FROM report_message WHERE report_id = r.id) FROM "
+	    "report r WHERE id = $1", idtext(id), NULL),
+	    "- replaced-by-hand 0");
+	t_str("replace by hand: the former content is the conflict", q(
+	    "SELECT string_agg(source || ':' || coalesce(proof, '-') || ':' || "
+	    "(replaced_by_hand IS NOT NULL) || ':' || (message_gz IS NOT NULL),"
+	    " ',' ORDER BY id) FROM report_conflict WHERE report_id = $1",
+	    idtext(id), NULL), "https other:-:false:false,google other:"
+	    "google.com:false:false,genuine:google.com:true:true");
+}
+
 /* test_failed - one report the database refuses fails alone */
 static void
 test_failed(void)
@@ -535,28 +686,28 @@ test_quarantine(void)
 	}
 	memset(big, 'z', sizeof big);
 	rc |= store_quarantine(st, "https", "192.0.2.9", "neither gzip nor JSON",
-	    body[0], sizeof body[0], 250, &temp, err, sizeof err);
+	    body[0], sizeof body[0], NULL, 250, &temp, err, sizeof err);
 	rc |= store_quarantine(st, "https", "192.0.2.9", "again", body[0],
-	    sizeof body[0], 250, &temp, err, sizeof err);
+	    sizeof body[0], NULL, 250, &temp, err, sizeof err);
 	t_int("quarantine kept", rc, 0);
 	t_str("quarantine once", q("SELECT count(*) || ' ' || reason || ' ' || "
 	    "source || ' ' || (raw_sha256 = sha256(raw)) FROM quarantine GROUP "
 	    "BY reason, source, raw_sha256, raw", NULL, NULL),
 	    "1 neither gzip nor JSON 192.0.2.9 true");
 	rc |= store_quarantine(st, "mail", NULL, "r2", body[1], sizeof body[1],
-	    250, &temp, err, sizeof err);
+	    NULL, 250, &temp, err, sizeof err);
 	rc |= store_quarantine(st, "mail", NULL, "r3", body[2], sizeof body[2],
-	    250, &temp, err, sizeof err);
+	    NULL, 250, &temp, err, sizeof err);
 	t_int("quarantine more", rc, 0);
 	t_str("quarantine oldest dropped", q("SELECT string_agg(reason, ',' "
 	    "ORDER BY id) FROM quarantine", NULL, NULL), "r2,r3");
-	rc |= store_quarantine(st, "mail", NULL, "big", big, sizeof big, 250,
-	    &temp, err, sizeof err);
+	rc |= store_quarantine(st, "mail", NULL, "big", big, sizeof big, NULL,
+	    250, &temp, err, sizeof err);
 	t_str("quarantine newest stays", q("SELECT string_agg(reason, ',' "
 	    "ORDER BY id) FROM quarantine", NULL, NULL), "big");
 	rc |= store_quarantine(st, "https", "198.51.100.3", "was broken",
-	    (const unsigned char *)json3, strlen(json3), 0, &temp, err,
-	    sizeof err);
+	    (const unsigned char *)json3, strlen(json3), NULL, 0, &temp,
+	    err, sizeof err);
 	t_int("quarantine json", rc, 0);
 	t_str("quarantine no cap", q("SELECT count(*) FROM quarantine", NULL,
 	    NULL), "2");
@@ -729,6 +880,7 @@ main(void)
 	test_roundtrip();
 	test_duplicates();
 	test_conflicts();
+	test_proven();
 	test_failed();
 	test_large();
 	test_integrity();

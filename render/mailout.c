@@ -1,9 +1,9 @@
 /*
- * mime.c - the digest as a mail: quoted-printable, RFC 2047 headers, the
+ * mailout.c - the digest as a mail: quoted-printable, RFC 2047 headers, the
  * multipart/alternative message, and a pipe into sendmail
  *
  * SYNOPSIS
- *	#include "mime.h"
+ *	#include "mailout.h"
  *
  * DESCRIPTION
  *	Both parts are quoted-printable, so every line stays under the 78
@@ -12,7 +12,7 @@
  *	"=_", which quoted-printable never writes, so no body line can end
  *	a part early.
  *
- *	mime_pipe() runs sendmail (and alert_command) without a shell, so
+ *	mailout_pipe() runs sendmail (and alert_command) without a shell, so
  *	no configured path or argument is ever parsed as a command line,
  *	and ignores SIGPIPE while it writes, so a program that exits early
  *	is a failed status, not a killed digest.
@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "mime.h"
+#include "mailout.h"
 
 #define QP_LINE	76
 
@@ -39,9 +39,9 @@ qp_literal(unsigned char c)
 	return c >= 33 && c <= 126 && c != '=';
 }
 
-/* mime_qp - see mime.h */
+/* mailout_qp - see mime.h */
 void
-mime_qp(struct buf *out, const char *text, size_t len)
+mailout_qp(struct buf *out, const char *text, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)text;
 	size_t			 i, col = 0, w;
@@ -88,9 +88,9 @@ ascii_ok(const char *s)
 	return 1;
 }
 
-/* mime_header - see mime.h */
+/* mailout_header - see mime.h */
 void
-mime_header(struct buf *out, const char *name, const char *value)
+mailout_header(struct buf *out, const char *name, const char *value)
 {
 	const unsigned char	*p = (const unsigned char *)value;
 	size_t			 col, clen, k, need;
@@ -135,16 +135,16 @@ mime_header(struct buf *out, const char *name, const char *value)
 	buf_puts(out, "?=\n");
 }
 
-/* mime_addr_ok - see mime.h */
+/* mailout_addr_ok - see mime.h */
 int
-mime_addr_ok(const char *s)
+mailout_addr_ok(const char *s)
 {
 	return s != NULL && *s != '\0' && ascii_ok(s);
 }
 
-/* mime_message - see mime.h */
+/* mailout_message - see mime.h */
 void
-mime_message(struct buf *out, const char *from, const char *to,
+mailout_message(struct buf *out, const char *from, const char *to,
     const char *subject, const char *msgid_left, const struct buf *text,
     const struct buf *html)
 {
@@ -163,25 +163,25 @@ mime_message(struct buf *out, const char *from, const char *to,
 	buf_printf(out, "Date: %s\n", date);
 	buf_printf(out, "Message-ID: <%s.%lld.%ld@%s>\n", msgid_left,
 	    (long long)now, (long)getpid(), host);
-	mime_header(out, "From", from);
-	mime_header(out, "To", to);
-	mime_header(out, "Subject", subject);
+	mailout_header(out, "From", from);
+	mailout_header(out, "To", to);
+	mailout_header(out, "Subject", subject);
 	buf_puts(out, "MIME-Version: 1.0\nAuto-Submitted: auto-generated\n");
 	buf_printf(out, "Content-Type: multipart/alternative;\n boundary=\"%s\""
 	    "\n\nThis is a MIME message: a text and an HTML part.\n",
 	    boundary);
 	buf_printf(out, "\n--%s\nContent-Type: text/plain; charset=utf-8\n"
 	    "Content-Transfer-Encoding: quoted-printable\n\n", boundary);
-	mime_qp(out, (const char *)text->data, text->len);
+	mailout_qp(out, (const char *)text->data, text->len);
 	buf_printf(out, "\n--%s\nContent-Type: text/html; charset=utf-8\n"
 	    "Content-Transfer-Encoding: quoted-printable\n\n", boundary);
-	mime_qp(out, (const char *)html->data, html->len);
+	mailout_qp(out, (const char *)html->data, html->len);
 	buf_printf(out, "\n--%s--\n", boundary);
 }
 
-/* mime_pipe - see mime.h */
+/* mailout_pipe - see mime.h */
 int
-mime_pipe(const char *path, char *const argv[], const void *data,
+mailout_pipe(const char *path, char *const argv[], const void *data,
     size_t len)
 {
 	struct sigaction	 ign, old;

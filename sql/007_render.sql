@@ -1,4 +1,4 @@
--- 006_render.sql - what the pages and the digest read by domain
+-- 007_render.sql - what the pages and the digest read by domain
 --
 -- "tlsrpt render --domain D" and every per-domain query of the query
 -- layer (store/query.c COUNTED_CTE) first pick the reports that can count
