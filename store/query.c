@@ -3,7 +3,6 @@
  *
  * SYNOPSIS
  *	#include "query.h"
-#include "query_int.h"
  *
  *	int query_summary(s, &q, &out, err, errlen)
  *	void query_summary_free(&out)
@@ -20,8 +19,10 @@
  *	the home domain's own groups: Postfix applies one policy per
  *	session, so those sessions are disjoint.
  *
- *	One statement, so one snapshot, returning four kinds of rows
- *	sorted the way struct summary wants them: 0 = the domain, 1 = a
+ *	The rules are the statement head COUNTED_FROM (query_int.h), which
+ *	the pages' and the digest's tables (query_site.c, query_digest.c)
+ *	start with too.  One statement, so one snapshot, returning four kinds
+ *	of rows sorted the way struct summary wants them: 0 = the domain, 1 = a
  *	result-type, 2 = an organisation, 3 = a DANE MX host.  Every sum is
  *	taken in numeric, which no number of stored reports can overflow
  *	(adding two bigints of one report already could: 2^63 - 1 successful
