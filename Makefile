@@ -116,9 +116,13 @@ $(BROWSER_DEP): tests/browser/package.json
 	@# Debian's nodejs and npm, unless a node with npm is there already
 	@command -v npm >/dev/null || \
 	  $(MAKE) --no-print-directory deps DEB_PKGS="nodejs npm"
-	cd tests/browser && npm install --no-audit --no-fund --no-package-lock \
-	  --loglevel=error
-	@touch $@
+	@# where the registry cannot be reached (a TLS-intercepting proxy
+	@# whose CA only the machine's own npm trusts), the browser test runs
+	@# with chromium alone: tests/browser/probe.sh
+	-cd tests/browser && npm install --no-audit --no-fund --no-package-lock \
+	  --loglevel=error || echo "browser-deps: playwright-core not \
+	  installed; tests/browser.sh uses chromium alone"
+	@[ ! -d tests/browser/node_modules/playwright-core ] || touch $@
 
 # The suite twice: as built, then under ASan+UBSan (build-asan/); the
 # browser test once, on the first build.
