@@ -46,7 +46,7 @@ SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/committer.c ingest/dkim_gate.c ingest/mime.c \
 	   ingest/mime_header.c ingest/mime_decode.c ingest/mailbox.c \
 	   ingest/mail.c ingest/mail_door.c ingest/quarantine_cmd.c
-SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/proven.c \
+SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/single.c store/proven.c \
 	   store/conflict.c store/migrate.c store/reparse.c store/quarantine.c \
 	   store/query.c store/query_site.c store/query_digest.c \
 	   store/store_cmd.c
@@ -160,7 +160,16 @@ $(B)/tests/http_load: tests/bench/http_load.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) -lssl -lcrypto -lpthread
 
-bench: deps all $(B)/tests/bench_tool $(B)/tests/http_load
+$(B)/tests/mailgen: tests/bench/mailgen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) -lopendkim -lcrypto
+
+$(B)/tests/pipe_load: tests/bench/pipe_load.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS)
+
+bench: deps all $(B)/tests/bench_tool $(B)/tests/http_load $(B)/tests/mailgen \
+	  $(B)/tests/pipe_load
 	@sh tests/bench.sh build/tlsrpt
 
 install: $(B)/tlsrpt

@@ -173,8 +173,8 @@ answer_verdict(struct MHD_Connection *c, struct request *rq)
 		/* kept (or counted) beside the report it differs from: the
 		 * sender delivered, a retry would change nothing */
 		return answer(c, rq, MHD_HTTP_CREATED, "conflict",
-		    it->kept == INTAKE_KEPT_CONFLICT ? "conflict: kept, not "
-		    "counted" : "conflict: counted, not kept");
+		    it->kept == INTAKE_KEPT_CONFLICT ? "conflict: kept" :
+		    "conflict: counted, not kept");
 	case INTAKE_DUPLICATE:
 		return answer(c, rq, MHD_HTTP_OK, "duplicate", "duplicate");
 	case INTAKE_FOREIGN:

@@ -102,7 +102,8 @@ void	mail_clear(struct mail *);
 void	mail_log(const struct mail *);
 
 /* mail_verdict - the word for a message: the intake's verdict name, or
- * "quarantined", "no-report", "unavailable" */
+ * "quarantined", "no-report", "unavailable"; before it is submitted,
+ * "accepted" or "not-accepted" */
 const char *mail_verdict(const struct mail *);
 
 #endif

@@ -3,8 +3,8 @@
  * "ingest-maildir"
  *
  * SYNOPSIS
- *	tlsrpt ingest-mail [--dkim-keys FILE] [-q QUEUE_ID] [-s SENDER]
- *	    [-- RECIPIENT ...]
+ *	tlsrpt ingest-mail [--check] [--dkim-keys FILE] [-q QUEUE_ID]
+ *	    [-s SENDER] [-- RECIPIENT ...]
  *	tlsrpt ingest-mbox [--dkim-keys FILE] FILE ...
  *	tlsrpt ingest-maildir [--dkim-keys FILE] DIR ...
  *
@@ -23,7 +23,9 @@
  *	database away, a DNS temporary failure, the deadline, an internal
  *	error: 75.  Postfix reads an output line that starts with "4." or
  *	"5." as a status: every line this command writes starts with
- *	"tlsrpt: ".
+ *	"tlsrpt: ".  --check judges the message (MIME, decoder, DKIM) and
+ *	logs its line without storing anything: to try a mail by hand, and
+ *	the floor of "make bench".
  *
  *	ingest-mbox and ingest-maildir import existing mailboxes (mboxrd
  *	or mboxo; Maildir cur/ and new/) in batches of batch_reports
@@ -41,6 +43,7 @@
  *	was quarantined or a mailbox could not be read, else 0.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,7 +138,7 @@ cmd_ingest_mail(struct conf *conf, int argc, char **argv)
 	struct buf	 msg = BUF_INIT;
 	char		 err[ERRLEN], source[300];
 	const char	*queue_id = NULL, *sender = NULL;
-	int		 i, k, rc = EX_TEMPFAIL_;
+	int		 i, k, rc = EX_TEMPFAIL_, check = 0;
 
 	signal(SIGALRM, deadline);
 	alarm((unsigned)conf->mail_timeout_seconds);
@@ -149,7 +152,9 @@ cmd_ingest_mail(struct conf *conf, int argc, char **argv)
 			goto usage;
 		if (strcmp(argv[i], "--") == 0)
 			break;		/* the recipients: not needed */
-		if (strcmp(argv[i], "-q") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--check") == 0)
+			check = 1;
+		else if (strcmp(argv[i], "-q") == 0 && i + 1 < argc)
 			queue_id = argv[++i];
 		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
 			sender = argv[++i];
@@ -173,7 +178,7 @@ cmd_ingest_mail(struct conf *conf, int argc, char **argv)
 	m.over = k;
 	m.source = source[0] ? source : NULL;
 	mail_read(&env, &m, 0);
-	if (m.kind == MAIL_REPORT) {
+	if (m.kind == MAIL_REPORT && !check) {
 		intake_open(&in, conf, "tlsrpt-mail", INTAKE_QUARANTINE, NULL);
 		in.timeout = (unsigned)conf->mail_timeout_seconds;
 		if (intake_submit(&in, &m.item, 1, err, sizeof err) == -1 &&
@@ -194,8 +199,8 @@ out:
 	buf_free(&msg);
 	return rc;
 usage:
-	log_warnx("usage: tlsrpt ingest-mail [--dkim-keys FILE] [-q QUEUE_ID] "
-	    "[-s SENDER] [-- RECIPIENT ...] (deferring)");
+	log_warnx("usage: tlsrpt ingest-mail [--check] [--dkim-keys FILE] "
+	    "[-q QUEUE_ID] [-s SENDER] [-- RECIPIENT ...] (deferring)");
 	return EX_TEMPFAIL_;
 }
 
@@ -312,18 +317,151 @@ mbatch_flush(struct mbatch *b, struct intake *in, int *quarantined,
 	return rc;
 }
 
-/* import - every message of every mailbox named in argv[first..argc) */
+/*
+ * The import is two threads, as "tlsrpt ingest" is: the judge reads the
+ * mailboxes and judges each message (MIME, decoder, DKIM: mail_read) into
+ * batches; the main thread stores each batch through the intake and
+ * prints it.  Judging the next batch while the database takes the last
+ * one is what keeps the import near bulk ingest's rate (make bench).
+ */
+#define QUEUE_DEPTH	2
+
+struct judge {
+	struct conf		*conf;
+	struct mail_env		 env;		/* the judge thread's */
+	char		       **boxes;
+	int			 nboxes, maildir;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	struct mbatch		 q[QUEUE_DEPTH];
+	int			 head, count, done, cancel, unread;
+};
+
+/* judge_push - hand a full batch over (waits while the queue is full);
+ * 0, or -1 when the import was cancelled (the batch is freed) */
 static int
-import(struct conf *conf, int argc, char **argv, int maildir)
+judge_push(struct judge *j, struct mbatch *b)
 {
-	struct mail_env	 env;
-	struct intake	 in;
+	int	 rc = 0;
+
+	pthread_mutex_lock(&j->lock);
+	while (j->count == QUEUE_DEPTH && !j->cancel)
+		pthread_cond_wait(&j->cond, &j->lock);
+	if (j->cancel)
+		rc = -1;
+	else {
+		j->q[(j->head + j->count++) % QUEUE_DEPTH] = *b;
+		memset(b, 0, sizeof *b);
+		pthread_cond_broadcast(&j->cond);
+	}
+	pthread_mutex_unlock(&j->lock);
+	if (rc == -1) {
+		mbatch_free(b);
+		free(b->m);
+		memset(b, 0, sizeof *b);
+	}
+	return rc;
+}
+
+static int
+judge_cancelled(struct judge *j)
+{
+	int	 c;
+
+	pthread_mutex_lock(&j->lock);
+	c = j->cancel;
+	pthread_mutex_unlock(&j->lock);
+	return c;
+}
+
+/* judge_run - the judge thread */
+static void *
+judge_run(void *arg)
+{
+	struct judge	*j = arg;
 	struct mbatch	 b;
 	struct mailbox	*box;
 	struct mailbox_msg mm;
 	char		 err[ERRLEN], name[256];
-	int		 i, st, rc, first, quarantined = 0, unread = 0;
-	int		 temp = 0, failed = 0;
+	int		 i, st, stop = 0, unread = 0;
+
+	memset(&b, 0, sizeof b);
+	for (i = 0; i < j->nboxes && !stop; i++) {
+		st = j->maildir ? mailbox_open_maildir(j->boxes[i],
+		    j->conf->max_mail_bytes, &box, err, sizeof err) :
+		    mailbox_open_mbox(j->boxes[i], j->conf->max_mail_bytes,
+		    &box, err, sizeof err);
+		if (st != 0) {
+			text_printable(name, sizeof name, j->boxes[i]);
+			log_warnx("%s: %s", name, err);
+			unread = 1;
+			continue;
+		}
+		while (!stop && (st = mailbox_next(box, &mm, err,
+		    sizeof err)) != MAILBOX_END) {
+			if (st == MAILBOX_ERR) {
+				text_printable(name, sizeof name, j->boxes[i]);
+				log_warnx("%s: %s", name, err);
+				unread = 1;
+				break;
+			}
+			if (st == MAILBOX_SKIP) {
+				text_printable(name, sizeof name, mm.name);
+				log_warnx("%s: skipped: %s", name, err);
+				unread = 1;
+				continue;
+			}
+			mbatch_add(&b, &j->env, &mm);
+			if ((b.n >= j->conf->batch_reports ||
+			    b.bytes >= BATCH_BYTES) && judge_push(j, &b) == -1)
+				stop = 1;
+			else if (b.n == 0 && judge_cancelled(j))
+				stop = 1;
+		}
+		mailbox_close(box);
+	}
+	if (!stop && b.n > 0)
+		(void)judge_push(j, &b);
+	mbatch_free(&b);
+	free(b.m);
+	pthread_mutex_lock(&j->lock);
+	j->done = 1;
+	j->unread |= unread;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	return NULL;
+}
+
+/* judge_pop - the next batch into *b; 0 when there is none left */
+static int
+judge_pop(struct judge *j, struct mbatch *b)
+{
+	int	 got = 0;
+
+	pthread_mutex_lock(&j->lock);
+	while (j->count == 0 && !j->done)
+		pthread_cond_wait(&j->cond, &j->lock);
+	if (j->count > 0) {
+		*b = j->q[j->head];
+		j->head = (j->head + 1) % QUEUE_DEPTH;
+		j->count--;
+		got = 1;
+		pthread_cond_broadcast(&j->cond);
+	}
+	pthread_mutex_unlock(&j->lock);
+	return got;
+}
+
+/* import - every message of every mailbox named in argv[first..argc) */
+static int
+import(struct conf *conf, int argc, char **argv, int maildir)
+{
+	struct judge	 j;
+	struct intake	 in;
+	struct mbatch	 b;
+	pthread_t	 tid;
+	char		 err[ERRLEN];
+	int		 st, rc, first, quarantined = 0, temp = 0, failed = 0;
 	const char	*cmd = maildir ? "ingest-maildir" : "ingest-mbox";
 
 	for (first = 1; first < argc; first++) {
@@ -343,60 +481,45 @@ import(struct conf *conf, int argc, char **argv, int maildir)
 		    cmd, maildir ? "DIR" : "FILE");
 		return EX_USAGE_;
 	}
-	if (mail_env_open(&env, conf, err, sizeof err) == -1) {
+	memset(&j, 0, sizeof j);
+	if (mail_env_open(&j.env, conf, err, sizeof err) == -1) {
 		log_warnx("%s", err);
 		return EX_CONFIG_;
 	}
 	intake_open(&in, conf, "tlsrpt-mailbox", INTAKE_QUARANTINE,
 	    cmd_store(conf, "tlsrpt-mailbox", &rc));
 	if (in.store == NULL) {
-		mail_env_close(&env);
+		mail_env_close(&j.env);
 		return rc;
 	}
-	memset(&b, 0, sizeof b);
-	for (i = first; i < argc && !failed; i++) {
-		st = maildir ? mailbox_open_maildir(argv[i],
-		    conf->max_mail_bytes, &box, err, sizeof err) :
-		    mailbox_open_mbox(argv[i], conf->max_mail_bytes, &box, err,
-		    sizeof err);
-		if (st != 0) {
-			text_printable(name, sizeof name, argv[i]);
-			log_warnx("%s: %s", name, err);
-			unread = 1;
-			continue;
+	j.conf = conf;
+	j.boxes = argv + first;
+	j.nboxes = argc - first;
+	j.maildir = maildir;
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.cond, NULL);
+	if (pthread_create(&tid, NULL, judge_run, &j) != 0)
+		fatalx("cannot start the judge thread");
+	while (judge_pop(&j, &b)) {
+		if (!failed && mbatch_flush(&b, &in, &quarantined,
+		    &temp) == -1) {
+			failed = 1;
+			pthread_mutex_lock(&j.lock);
+			j.cancel = 1;
+			pthread_cond_broadcast(&j.cond);
+			pthread_mutex_unlock(&j.lock);
 		}
-		while (!failed && (st = mailbox_next(box, &mm, err,
-		    sizeof err)) != MAILBOX_END) {
-			if (st == MAILBOX_ERR) {
-				text_printable(name, sizeof name, argv[i]);
-				log_warnx("%s: %s", name, err);
-				unread = 1;
-				break;
-			}
-			if (st == MAILBOX_SKIP) {
-				text_printable(name, sizeof name, mm.name);
-				log_warnx("%s: skipped: %s", name, err);
-				unread = 1;
-				continue;
-			}
-			mbatch_add(&b, &env, &mm);
-			if ((b.n >= conf->batch_reports ||
-			    b.bytes >= BATCH_BYTES) &&
-			    mbatch_flush(&b, &in, &quarantined, &temp) == -1)
-				failed = 1;
-		}
-		mailbox_close(box);
+		mbatch_free(&b);
+		free(b.m);
 	}
-	if (!failed && b.n > 0 && mbatch_flush(&b, &in, &quarantined,
-	    &temp) == -1)
-		failed = 1;
-	mbatch_free(&b);
-	free(b.m);
+	pthread_join(tid, NULL);
+	pthread_mutex_destroy(&j.lock);
+	pthread_cond_destroy(&j.cond);
 	intake_close(&in);
-	mail_env_close(&env);
+	mail_env_close(&j.env);
 	if (failed || temp)
 		return EX_TEMPFAIL_;
-	return quarantined || unread ? EX_DATAERR_ : EX_OK_;
+	return quarantined || j.unread ? EX_DATAERR_ : EX_OK_;
 }
 
 int

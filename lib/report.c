@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "report.h"
+#include "util.h"
 
 /* Names stored in the database: one per bit, in bit order (report.h). */
 static const char *const report_flag_names[REPORT_NFLAGS] = {
@@ -115,7 +116,7 @@ report_digest(const struct report *r, unsigned char out[REPORT_DIGEST_LEN])
 	size_t				 i, j;
 
 	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+	    EVP_DigestInit_ex(md, md_sha256(), NULL) != 1)
 		fatalx("EVP_DigestInit_ex sha256 failed");
 	feed_str(md, r->organization_name);
 	feed_str(md, r->contact_info);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,4 +181,23 @@ text_printable(char *dst, size_t dstlen, const char *s)
 	if (dstlen == 0)
 		return;
 	escape_log(dst, dstlen < 201 ? dstlen : 201, s != NULL ? s : "-");
+}
+
+static const EVP_MD	*sha256_md;
+
+static void
+fetch_sha256(void)
+{
+	if ((sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		sha256_md = EVP_sha256();
+}
+
+/* md_sha256 - see util.h */
+const EVP_MD *
+md_sha256(void)
+{
+	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, fetch_sha256);
+	return sha256_md;
 }

@@ -17,7 +17,8 @@
  *	  COPY policy, failure_detail   rows of the new reports only
  *	  COMMIT
  *
- *	sent as one multi-statement query (batch_fast).  Report ids come
+ *	sent as one multi-statement query (batch_fast).  A single report
+ *	takes a path of its own without the staging table (single.c).  Report ids come
  *	from a per-session cache filled by nextval() ahead of time: knowing
  *	them before the insert is what lets the child rows go straight into
  *	their tables with COPY.  Copies of one report inside the batch are
@@ -624,12 +625,15 @@ store_batch_items(struct store *s, struct store_item **its, size_t m,
 		return seterr(err, errlen, "database connection lost");
 	}
 	for (attempt = 0;; attempt++) {
-		if (attempt == 0 ? batch_fast(s, its, m, slot_proof, err,
+		if (m == 1 ? store_single(s, its[0], slot_proof, err,
+		    errlen) == 0 :
+		    attempt == 0 ? batch_fast(s, its, m, slot_proof, err,
 		    errlen) == 0 :
 		    (exec_cmd(s, BEGIN_STAGE, "begin", err, errlen) == 0 &&
 		    batch_run(s, its, m, slot_proof, err, errlen) == 0 &&
 		    exec_cmd(s, "COMMIT", "commit", err, errlen) == 0)) {
-			store_stage_vacuum(s, m);
+			if (m > 1)
+				store_stage_vacuum(s, m);
 			return 0;
 		}
 		batch_reset(its, m);
@@ -643,6 +647,11 @@ store_batch_items(struct store *s, struct store_item **its, size_t m,
 		if (!state_is_data(s->sqlstate)) {
 			*temp = state_is_temp(s);
 			return -1;
+		}
+		if (m == 1) {		/* refused alone: nothing to split */
+			one_failed(&(struct one_ctx){ its, slot_proof }, 0,
+			    err);
+			return 0;
 		}
 		break;
 	}

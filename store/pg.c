@@ -243,9 +243,25 @@ struct store *
 store_open(const char *conninfo, const char *appname, char *err,
     size_t errlen)
 {
+	/*
+	 * The session settings ride in the startup packet rather than in
+	 * SETs after it: a process that stores one mail pays every round
+	 * trip.  A conninfo with options= of its own replaces ours, so the
+	 * settings that matter for correctness are checked below.
+	 */
 	const char	*keys[] = { "fallback_application_name",
-			    "connect_timeout", "dbname", NULL };
-	const char	*vals[] = { appname, "10", conninfo, NULL };
+			    "connect_timeout", "client_encoding", "options",
+			    "dbname", NULL };
+	const char	*vals[] = { appname, "10", "UTF8", NULL, conninfo,
+			    NULL };
+	const char	*tz, *enc, *env = getenv("PGOPTIONS");
+	char		 opts[1024];
+
+	/* PGOPTIONS is the environment's default for options=: keep it */
+	snprintf(opts, sizeof opts, "%s%s-c TimeZone=UTC -c jit=off",
+	    env != NULL && strlen(env) < 900 ? env : "",
+	    env != NULL && strlen(env) < 900 ? " " : "");
+	vals[3] = opts;
 	struct store	*s;
 	PGconn		*conn;
 	PGresult	*res;
@@ -264,7 +280,9 @@ store_open(const char *conninfo, const char *appname, char *err,
 		return NULL;
 	}
 	PQsetNoticeProcessor(conn, notice_cb, NULL);
-	if (PQsetClientEncoding(conn, "UTF8") != 0) {
+	enc = PQparameterStatus(conn, "client_encoding");
+	if ((enc == NULL || strcmp(enc, "UTF8") != 0) &&
+	    PQsetClientEncoding(conn, "UTF8") != 0) {
 		msg = PQerrorMessage(conn);
 		seterr(err, errlen, "client_encoding UTF8: %.*s",
 		    (int)strcspn(msg, "\n"), msg);
@@ -273,8 +291,11 @@ store_open(const char *conninfo, const char *appname, char *err,
 	}
 	/* No JIT: the batch insert's plan cost passes jit_above_cost, and
 	 * compiling it took longer than running it, every batch. */
-	res = PQexec(conn, "SET TimeZone = 'UTC'; SET jit = off");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	tz = PQparameterStatus(conn, "TimeZone");
+	if (tz != NULL && strcmp(tz, "UTC") == 0)
+		res = NULL;
+	else if (PQresultStatus(res = PQexec(conn, "SET TimeZone = 'UTC'; "
+	    "SET jit = off")) != PGRES_COMMAND_OK) {
 		msg = PQresultErrorMessage(res);
 		seterr(err, errlen, "SET TimeZone, jit: %.*s",
 		    (int)strcspn(msg, "\n"), msg);

@@ -87,7 +87,7 @@ store_quarantine(struct store *s, const char *transport, const char *source,
 	*temp = 0;
 	if (rawlen > INT32_MAX)
 		return seterr(err, errlen, "quarantine: body too large");
-	if (EVP_Digest(raw, rawlen, md, &mdlen, EVP_sha256(), NULL) != 1)
+	if (EVP_Digest(raw, rawlen, md, &mdlen, md_sha256(), NULL) != 1)
 		fatalx("EVP_Digest sha256 failed");
 	param[0] = transport ? transport : "unknown";
 	param[1] = source;

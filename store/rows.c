@@ -75,7 +75,7 @@ stage_row(struct buf *b, const struct row *w)
 		put_bytea(b, w->raw, w->rawlen);
 		buf_putc(b, '\t');
 		/* fails only without memory or a broken libcrypto */
-		if (EVP_Digest(w->raw, w->rawlen, md, &mdlen, EVP_sha256(),
+		if (EVP_Digest(w->raw, w->rawlen, md, &mdlen, md_sha256(),
 		    NULL) != 1)
 			fatalx("EVP_Digest sha256 failed");
 		put_bytea(b, md, mdlen);
@@ -109,7 +109,7 @@ message_row(struct buf *b, const struct row *w)
 	put_bytea(b, m->message_gz, m->message_gzlen);
 	buf_putc(b, '\t');
 	if (EVP_Digest(m->message_gz, m->message_gzlen, md, &mdlen,
-	    EVP_sha256(), NULL) != 1)
+	    md_sha256(), NULL) != 1)
 		fatalx("EVP_Digest sha256 failed");
 	put_bytea(b, md, mdlen);
 	buf_putc(b, '\t');

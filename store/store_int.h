@@ -8,6 +8,7 @@
  *	rows.c		the staging, policy and failure_detail rows of a report
  *	batch.c		store_batch: the dedup plan, the pipelined transaction,
  *			its fallbacks
+ *	single.c	one report without the staging table
  *	proven.c	proven copies: superseding, reports of other provers
  *	conflict.c	copies of a stored report whose content differs
  *	migrate.c	the embedded migrations and the schema check
@@ -172,6 +173,11 @@ int	store_each_savepoint(struct store *, size_t n, store_step_fn step,
  * another domain are stored as reports of their own (slot = proof) */
 int	store_settle_proven(struct store *, struct store_item **its,
 	    size_t n, int *temp, char *err, size_t errlen);
+
+/* single.c: one report without the staging table, in a transaction of
+ * its own; 0 with its verdict, or -1 with err (rolled back by the caller) */
+int	store_single(struct store *, struct store_item *, int slot_proof,
+	    char *err, size_t errlen);
 
 /* batch.c: store its[0..n) in a transaction of its own; slot_proof: in
  * the slot of their proof (proven.c's second reports) */

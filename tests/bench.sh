@@ -22,7 +22,8 @@
 # printing reports/s and the ratios, and for (a) and (b) where the CPU
 # went per request (load generator, server, PostgreSQL): the client
 # shares the machine, so that split says what the ratio is made of.
-# Then, with every limit at its default: serve's peak RSS (VmHWM) while
+# Then the mail intake (see its section).  Then, with every limit at its
+# default: serve's peak RSS (VmHWM) while
 # 16 gzip bombs (about 14 KB each, inflating to {"x":[{},{},...]} with 5
 # million empty objects, under max_report_bytes) are posted at once, and
 # their answers; "tlsrpt ingest" of one bomb (peak RSS by /usr/bin/time);
@@ -77,6 +78,70 @@ awk -v n="$N" -v s="$stored" -v f="$floor" -v c="$copyfloor" -v t0="$t0" \
 	printf "ingest (stored):    %8.0f reports/s  (%.2f s)\n", s / t, t
 	printf "ratio ingest/parse floor: %8.3f\n", (s / t) / (n / f)
 	printf "ratio ingest/COPY floor:  %8.3f\n", (s / t) / (n / c)
+}'
+
+# --- the mail intake ------------------------------------------------------
+# The same 20,000 reports as signed mails (tests/bench/mailgen.c: d=example.net,
+# RSA-2048, keys from a file): "tlsrpt ingest-maildir" of all of them into a
+# fresh database, against the bulk ingest just measured.  Then one
+# "tlsrpt ingest-mail" process per mail, as Postfix's pipe(8) runs it
+# (tests/bench/pipe_load.c), 2 and 8 at once, on BENCH_MAILS of them, each
+# with its database connection and durable commit, against the floor of
+# the same processes with --check (MIME, decode, DKIM; nothing stored).
+MG=$(dirname "$BIN")/tests/mailgen
+PL=$(dirname "$BIN")/tests/pipe_load
+M=${BENCH_MAILS:-2000}
+openssl genrsa -traditional -out "$W/mail.pem" 2048 2>/dev/null
+echo "bench._domainkey.example.net v=DKIM1; k=rsa; p=$(openssl rsa -in "$W/mail.pem" -pubout -outform DER 2>/dev/null | base64 -w0)" >"$W/mailkeys.txt"
+"$MG" "$W/mail.pem" "$W/Maildir" "$W"/corpus/*
+cat "$W"/Maildir/new/* >/dev/null
+pg_createdb "$W/pg" maildir >/dev/null
+printf 'database = %s
+dkim_keys_file = %s
+' "$(pg_conninfo "$W/pg" maildir)" "$W/mailkeys.txt" >"$W/maildir.conf"
+"$BIN" -c "$W/maildir.conf" db migrate >/dev/null
+t2=$(date +%s.%N)
+"$BIN" -c "$W/maildir.conf" ingest-maildir "$W/Maildir" >"$W/maildir.out"
+t3=$(date +%s.%N)
+mstored=$(grep -c '^stored ' "$W/maildir.out" || true)
+pg_createdb "$W/pg" pipe >/dev/null
+printf 'database = %s
+dkim_keys_file = %s
+' "$(pg_conninfo "$W/pg" pipe)" "$W/mailkeys.txt" >"$W/pipe.conf"
+"$BIN" -c "$W/pipe.conf" db migrate >/dev/null
+mails=$(ls "$W"/Maildir/new/* | head -n "$M")
+first2=$(echo "$mails" | head -n $((M / 2)))
+last2=$(echo "$mails" | tail -n +$((M / 2 + 1)))
+f2=$("$PL" 2 $mails -- "$BIN" -c "$W/pipe.conf" ingest-mail --check)
+f8=$("$PL" 8 $mails -- "$BIN" -c "$W/pipe.conf" ingest-mail --check)
+p2=$("$PL" 2 $first2 -- "$BIN" -c "$W/pipe.conf" ingest-mail)
+p8=$("$PL" 8 $last2 -- "$BIN" -c "$W/pipe.conf" ingest-mail)
+pstored=$(psql -XAtq "$(pg_conninfo "$W/pg" pipe)" -c "SELECT count(*) FROM report WHERE proof = 'example.net'")
+# what a process is made of, 2 at once: exec alone, the binary started
+# (dynamic linking of its libraries), started and connected to PostgreSQL
+e2=$("$PL" 2 $mails -- /bin/true)
+n2=$("$PL" 2 $mails -- "$BIN" -c "$W/pipe.conf" -n)
+c2=$("$PL" 2 $mails -- "$BIN" -c "$W/pipe.conf" db migrate)
+nlibs=$(ldd "$BIN" | wc -l)
+awk -v n="$N" -v ms="$mstored" -v s="$stored" -v t0="$t0" -v t1="$t1" \
+    -v t2="$t2" -v t3="$t3" -v f2="$f2" -v f8="$f8" -v p2="$p2" -v p8="$p8" \
+    -v ps="$pstored" -v e2="$e2" -v n2="$n2" -v c2="$c2" -v nlibs="$nlibs" 'BEGIN {
+	ri = s / (t1 - t0); rm = ms / (t3 - t2)
+	printf "\nmail intake (RSA-2048 DKIM, keys from a file, durable commits):\n"
+	printf "ingest-maildir of %d signed mails: %8.0f reports/s  (%d stored in %.2f s)\n", n, rm, ms, t3 - t2
+	printf "ratio ingest-maildir / ingest of the same reports as files: %.3f\n", rm / ri
+	split(f2, F2, " "); split(f8, F8, " "); split(p2, P2, " "); split(p8, P8, " ")
+	printf "one ingest-mail process per mail      mails/s   floor (--check)   ratio\n"
+	printf "  2 at once                         %8.0f   %8.0f          %5.3f  (%d ok, %d other)\n", P2[2] / P2[6], F2[2] / F2[6], (P2[2] / P2[6]) / (F2[2] / F2[6]), P2[2], P2[4]
+	printf "  8 at once                         %8.0f   %8.0f          %5.3f  (%d ok, %d other)\n", P8[2] / P8[6], F8[2] / F8[6], (P8[2] / P8[6]) / (F8[2] / F8[6]), P8[2], P8[4]
+	printf "  stored, proven by example.net: %d\n", ps
+	split(e2, E, " "); split(n2, N2, " "); split(c2, C, " ")
+	printf "what one process costs, 2 at once (processes/s; ms of wall time each):\n"
+	printf "  exec of /bin/true                 %8.0f   %6.1f\n", E[2] / E[6], 2000 * E[6] / E[2]
+	printf "  tlsrpt -n (%d shared libraries)   %8.0f   %6.1f\n", nlibs, N2[2] / N2[6], 2000 * N2[6] / N2[2]
+	printf "  + connect to PostgreSQL (db migrate, nothing to do) %8.0f   %6.1f\n", C[2] / C[6], 2000 * C[6] / C[2]
+	printf "  + judge a mail (--check)          %8.0f   %6.1f\n", F2[2] / F2[6], 2000 * F2[6] / F2[2]
+	printf "  + store it (ingest-mail)          %8.0f   %6.1f\n", P2[2] / P2[6], 2000 * P2[6] / P2[2]
 }'
 
 # --- serve over HTTPS ----------------------------------------------------

@@ -277,7 +277,8 @@ parse(int argc, char **argv)
 	"start_usec integer, end_sec bigint, end_usec integer, "	\
 	"contact_info text, verdict text, transport text, source text, "	\
 	"authenticated text, home_domain text, domain_hint text, "	\
-	"flags text[], raw bytea, raw_sha256 bytea, content_sha256 bytea); "\
+	"flags text[], raw bytea, raw_sha256 bytea, content_sha256 bytea, "\
+	"proof text, slot text, arrival_flags text[]); "		\
 	"CREATE TABLE policy (report_id bigint, idx integer, "		\
 	"policy_type text, policy_domain text, domain text, "		\
 	"dane_mx boolean, policy_string text[], mx_host text[], "	\
