@@ -33,7 +33,7 @@ LDLIBS	 = -lmicrohttpd -lpq -ljansson -lz -lcrypto -lopendkim -lpsl -lresolv \
 DEB_PKGS = gcc make libc6-dev pkg-config libjansson-dev zlib1g-dev \
 	   libpq-dev libssl-dev postgresql postgresql-client curl openssl \
 	   ca-certificates libmicrohttpd-dev libopendkim-dev libpsl-dev \
-	   publicsuffix python3-dkim
+	   publicsuffix python3-dkim tidy python3 chromium fonts-dejavu-core
 
 B	?= build
 SRC_LIB	 = lib/xmalloc.c lib/buf.c lib/util.c lib/log.c lib/conf.c \
@@ -48,14 +48,19 @@ SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/mail.c ingest/mail_door.c ingest/quarantine_cmd.c
 SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/single.c store/proven.c \
 	   store/conflict.c store/migrate.c store/reparse.c store/quarantine.c \
-	   store/query.c store/store_cmd.c
-SRC_REN	 = render/summary.c
+	   store/query.c store/query_site.c store/query_digest.c \
+	   store/store_cmd.c
+SRC_REN	 = render/summary.c render/html.c render/svg.c \
+	   render/site.c render/domain_page.c render/report_page.c \
+	   render/digest.c render/digest_body.c render/alerts.c \
+	   render/mailout.c
 SRCS	 = $(SRC_LIB) $(SRC_ING) $(SRC_STO) $(SRC_REN)
 OBJS	 = $(SRCS:%.c=$(B)/%.o) $(B)/migrations.o
 HDRS	 = $(wildcard lib/*.h ingest/*.h store/*.h render/*.h)
 UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps test test-build test-asan run stop bench install valgrind clean
+.PHONY: all deps browser-deps test test-build test-asan run stop bench \
+	install valgrind clean
 
 all: $(B)/tlsrpt
 
@@ -102,9 +107,27 @@ deps:
 	  else echo "missing Debian packages:$$missing"; \
 	    echo "run: sudo apt-get install$$missing"; exit 1; fi; fi
 
-# The suite twice: as built, then under ASan+UBSan (build-asan/).
+# The browser test's driver (tests/browser.sh): npm's playwright-core,
+# pinned, into the project (never committed); it drives Debian's chromium
+# and downloads no browser.
+BROWSER_DEP = tests/browser/node_modules/playwright-core/package.json
+browser-deps: $(BROWSER_DEP)
+$(BROWSER_DEP): tests/browser/package.json
+	@# Debian's nodejs and npm, unless a node with npm is there already
+	@command -v npm >/dev/null || \
+	  $(MAKE) --no-print-directory deps DEB_PKGS="nodejs npm"
+	@# where the registry cannot be reached (a TLS-intercepting proxy
+	@# whose CA only the machine's own npm trusts), the browser test runs
+	@# with chromium alone: tests/browser/probe.sh
+	-cd tests/browser && npm install --no-audit --no-fund --no-package-lock \
+	  --loglevel=error || echo "browser-deps: playwright-core not \
+	  installed; tests/browser.sh uses chromium alone"
+	@[ ! -d tests/browser/node_modules/playwright-core ] || touch $@
+
+# The suite twice: as built, then under ASan+UBSan (build-asan/); the
+# browser test once, on the first build.
 test test-asan: EXTRA_PKGS = postfix
-test: deps
+test: deps browser-deps
 	@$(MAKE) --no-print-directory test-build
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
 	  SAN="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
@@ -153,7 +176,9 @@ install: $(B)/tlsrpt
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/tlsrpt \
 	  $(DESTDIR)$(PREFIX)/share/doc/tlsrpt
 	install -m 755 $(B)/tlsrpt $(DESTDIR)$(BINDIR)/tlsrpt
-	install -m 644 README.md etc/tlsrpt.service \
+	install -m 644 README.md etc/tlsrpt.service etc/tlsrpt-digest.service \
+	  etc/tlsrpt-digest.timer etc/tlsrpt-render.service \
+	  etc/tlsrpt-render.timer etc/tlsrpt.cron \
 	  $(DESTDIR)$(PREFIX)/share/doc/tlsrpt/
 	[ -f $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf ] || \
 	  install -m 644 etc/tlsrpt.conf $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf

@@ -33,5 +33,7 @@ int	cmd_ingest_mail(struct conf *, int argc, char **argv);	/* ingest/mail_door.c
 int	cmd_ingest_mbox(struct conf *, int argc, char **argv);	/* ingest/mail_door.c */
 int	cmd_ingest_maildir(struct conf *, int argc, char **argv); /* ingest/mail_door.c */
 int	cmd_quarantine(struct conf *, int argc, char **argv);	/* ingest/quarantine_cmd.c */
+int	cmd_render(struct conf *, int argc, char **argv);	/* render/site.c */
+int	cmd_digest(struct conf *, int argc, char **argv);	/* render/digest.c */
 
 #endif

@@ -111,6 +111,28 @@ static const struct conf_entry conf_table[] = {
 	    "16M", 64 * KIB, 1 * GIB, NULL },
 	{ "mail_timeout_seconds", CONF_UINT,
 	    offsetof(struct conf, mail_timeout_seconds), "60", 5, 3600, NULL },
+
+	/* tlsrpt render and digest */
+	{ "digest_to", CONF_LIST, offsetof(struct conf, digest_to), NULL, 0,
+	    0, NULL },
+	{ "digest_domain_to", CONF_LIST,
+	    offsetof(struct conf, digest_domain_to), NULL, 0, 0, NULL },
+	{ "digest_from", CONF_STR, offsetof(struct conf, digest_from), NULL,
+	    0, 0, NULL },
+	{ "digest_subject", CONF_STR, offsetof(struct conf, digest_subject),
+	    "TLS reports", 0, 0, NULL },
+	{ "digest_when_empty", CONF_ENUM,
+	    offsetof(struct conf, digest_when_empty), "send", 0, 0,
+	    "send|skip" },
+	{ "sendmail", CONF_STR, offsetof(struct conf, sendmail),
+	    "/usr/sbin/sendmail", 0, 0, NULL },
+	{ "alert_failure_rate", CONF_STR,
+	    offsetof(struct conf, alert_failure_rate), "1.0", 0, 0, NULL },
+	{ "alert_min_failed", CONF_UINT,
+	    offsetof(struct conf, alert_min_failed), "10", 0, 1000000000,
+	    NULL },
+	{ "alert_command", CONF_STR, offsetof(struct conf, alert_command),
+	    NULL, 0, 0, NULL },
 };
 #define CONF_NENTRIES	(sizeof conf_table / sizeof conf_table[0])
 
@@ -399,6 +421,40 @@ strlist_free(struct strlist *l)
 	l->n = 0;
 }
 
+/* conf_finish_digest - the digest's keys that the table cannot check:
+ * a decimal percentage, DOMAIN:ADDRESS items */
+static int
+conf_finish_digest(struct conf *c, const char *where, char *err,
+    size_t errlen)
+{
+	char	*end, *colon, d[256];
+	double	 rate;
+	size_t	 i;
+
+	rate = strtod(c->alert_failure_rate, &end);
+	if (end == c->alert_failure_rate || *end != '\0' || !(rate >= 0) ||
+	    rate > 100)
+		return seterr(err, errlen, "%s: alert_failure_rate \"%s\" is "
+		    "not a percentage from 0 to 100", where,
+		    c->alert_failure_rate);
+	for (i = 0; i < c->digest_domain_to.n; i++) {
+		colon = strchr(c->digest_domain_to.v[i], ':');
+		if (colon == NULL || colon[1] == '\0' ||
+		    (size_t)(colon - c->digest_domain_to.v[i]) >= sizeof d)
+			goto bad;
+		snprintf(d, sizeof d, "%.*s",
+		    (int)(colon - c->digest_domain_to.v[i]),
+		    c->digest_domain_to.v[i]);
+		domain_normalise(d);
+		if (!domain_valid(d))
+			goto bad;
+	}
+	return 0;
+bad:
+	return seterr(err, errlen, "%s: digest_domain_to \"%s\" is not "
+	    "DOMAIN:ADDRESS", where, c->digest_domain_to.v[i]);
+}
+
 /* conf_finish - list defaults and cross-key checks */
 int
 conf_finish(struct conf *c, char *err, size_t errlen)
@@ -415,7 +471,7 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL))
 		return seterr(err, errlen, "%s: tls_cert and tls_key go "
 		    "together", where);
-	return 0;
+	return conf_finish_digest(c, where, err, errlen);
 }
 
 /* conf_free - release every string */
@@ -445,6 +501,14 @@ conf_free(struct conf *c)
 	free(c->dkim_require_tlsrpt_key);
 	free(c->dkim_nameserver);
 	free(c->trust_authres);
+	strlist_free(&c->digest_to);
+	strlist_free(&c->digest_domain_to);
+	free(c->digest_from);
+	free(c->digest_subject);
+	free(c->digest_when_empty);
+	free(c->sendmail);
+	free(c->alert_failure_rate);
+	free(c->alert_command);
 	memset(c, 0, sizeof *c);
 	return NULL;
 }

@@ -70,6 +70,18 @@ struct conf {
 	size_t	 max_mail_bytes;	/* one message, whole */
 	size_t	 mail_timeout_seconds;	/* ingest-mail's own deadline, below
 					 * Postfix's command time limit */
+
+	/* tlsrpt render and digest (render/) */
+	struct strlist digest_to;	/* every domain; none: postmaster */
+	struct strlist digest_domain_to; /* DOMAIN:ADDRESS, that domain only */
+	char	*digest_from;		/* NULL: tlsrpt@<host name> */
+	char	*digest_subject;	/* the Subject's first words */
+	char	*digest_when_empty;	/* "send" or "skip" */
+	char	*sendmail;		/* path; run as sendmail -t -i */
+	char	*alert_failure_rate;	/* percent, a decimal; checked in
+					 * conf_finish */
+	size_t	 alert_min_failed;
+	char	*alert_command;		/* NULL: none */
 };
 
 /* conf_init - fill c with the defaults of the table */

@@ -8,13 +8,15 @@
  *	size_t escape_text(struct buf *b, const char *s)
  *	void escape_csv(struct buf *b, const char *s)
  *	size_t escape_log(char *dst, size_t dstlen, const char *s)
+ *	void escape_html(struct buf *b, const char *s)
  *
  * DESCRIPTION
  *	One scanner decides, character by character, what every output kind
  *	must not show raw (escape.h lists it and the notation); a context
  *	adds only the characters that mean something in its own syntax (the
- *	CSV quote, the quote around a log value).  A new output kind (HTML)
- *	is a new context in escape_special() and a new public function.
+ *	CSV quote, the quote around a log value, HTML's & < > " ').  A new
+ *	output kind is a new context in escape_special() and a new public
+ *	function.
  *
  *	The input is decoded as strict UTF-8 even where the parser already
  *	guaranteed it (report strings), because file names are arbitrary
@@ -29,7 +31,8 @@
 #include "buf.h"
 #include "escape.h"
 
-enum escape_ctx { ESCAPE_CTX_TEXT, ESCAPE_CTX_CSV, ESCAPE_CTX_LOG };
+enum escape_ctx { ESCAPE_CTX_TEXT, ESCAPE_CTX_CSV, ESCAPE_CTX_LOG,
+	ESCAPE_CTX_HTML };
 
 /* The longest unit: "\u{10FFFF}" and its NUL. */
 #define ESCAPE_UNIT_MAX	16
@@ -104,6 +107,23 @@ escape_special(enum escape_ctx ctx, unsigned char c)
 	 * start of an escape */
 	if (c == '\\')
 		return "\\\\";
+	/* HTML: the five characters that can end a text or an attribute
+	 * value, or start a tag or a reference */
+	if (ctx == ESCAPE_CTX_HTML)
+		switch (c) {
+		case '&':
+			return "&amp;";
+		case '<':
+			return "&lt;";
+		case '>':
+			return "&gt;";
+		case '"':
+			return "&quot;";
+		case '\'':
+			return "&#39;";
+		default:
+			return NULL;
+		}
 	if (c != '"')
 		return NULL;
 	switch (ctx) {
@@ -112,6 +132,7 @@ escape_special(enum escape_ctx ctx, unsigned char c)
 	case ESCAPE_CTX_LOG:
 		return "\\\"";
 	case ESCAPE_CTX_TEXT:
+	case ESCAPE_CTX_HTML:
 		break;
 	}
 	return NULL;
@@ -183,6 +204,14 @@ size_t
 escape_text(struct buf *b, const char *s)
 {
 	return escape_append(b, ESCAPE_CTX_TEXT, s);
+}
+
+/* escape_html - see escape.h */
+void
+escape_html(struct buf *b, const char *s)
+{
+	if (s != NULL)
+		escape_append(b, ESCAPE_CTX_HTML, s);
 }
 
 /* escape_csv - see escape.h */

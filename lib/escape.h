@@ -45,6 +45,13 @@ size_t	escape_text(struct buf *b, const char *s);
  * formula.  NULL or "" append nothing (an empty cell). */
 void	escape_csv(struct buf *b, const char *s);
 
+/* escape_html - append s for HTML text or a double- or single-quoted
+ * attribute value: & < > " ' as character references, and the
+ * characters above escaped as escape_text() does, so that a report's
+ * control or bidi character shows visibly on a page or in a mail, never
+ * raw.  NULL appends nothing. */
+void	escape_html(struct buf *b, const char *s);
+
 /* escape_log - s for one log line, inside double quotes: printable ASCII
  * only (every other byte as \xNN, so that syslog and log tools see plain
  * ASCII), '"' as \" and '\' as \\.  Writes whole escapes only, at most

@@ -46,6 +46,8 @@ static const struct {
 	{ "ingest-mbox", cmd_ingest_mbox },
 	{ "ingest-maildir", cmd_ingest_maildir },
 	{ "quarantine",	cmd_quarantine },
+	{ "render",	cmd_render },
+	{ "digest",	cmd_digest },
 };
 
 /*
@@ -99,6 +101,10 @@ usage(void)
 	    "  quarantine list | show [--raw] ID | release [--force | "
 	    "--replace] ID\n"
 	    "                             what was kept and not counted\n"
+	    "  render --out DIR [--from D] [--to D] [--domain D]\n"
+	    "                             the static HTML site\n"
+	    "  digest [--date D] [--to ADDR] [--from ADDR] [--send]\n"
+	    "                             the daily report e-mail\n"
 	    "  -n                         check the configuration and exit\n",
 	    stderr);
 	return fail_usage;

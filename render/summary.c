@@ -43,6 +43,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "escape.h"
+#include "html.h"
 #include "log.h"
 #include "query.h"
 #include "summary.h"
@@ -292,28 +293,6 @@ render_summary(const struct summary *s, enum render_format f, FILE *fp)
 	}
 }
 
-/* valid_day - YYYY-MM-DD naming a real calendar day */
-static int
-valid_day(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int	 y, m, d, leap, i;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return 0;
-	y = atoi(s);
-	m = atoi(s + 5);
-	d = atoi(s + 8);
-	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return 0;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return !(m == 2 && d == 29 && !leap);
-}
-
 /* cmd_summary - the subcommand */
 int
 cmd_summary(struct conf *conf, int argc, char **argv)
@@ -341,9 +320,9 @@ cmd_summary(struct conf *conf, int argc, char **argv)
 			domain_normalise(dom);
 			q.domain = dom;
 		}
-		else if (strcmp(opt, "--from") == 0 && valid_day(val))
+		else if (strcmp(opt, "--from") == 0 && day_valid(val))
 			q.from = val;
-		else if (strcmp(opt, "--to") == 0 && valid_day(val))
+		else if (strcmp(opt, "--to") == 0 && day_valid(val))
 			q.to = val;
 		else if (strcmp(opt, "--format") == 0 &&
 		    strcmp(val, "json") == 0)

@@ -19,8 +19,10 @@
  *	the home domain's own groups: Postfix applies one policy per
  *	session, so those sessions are disjoint.
  *
- *	One statement, so one snapshot, returning four kinds of rows
- *	sorted the way struct summary wants them: 0 = the domain, 1 = a
+ *	The rules are the statement head COUNTED_FROM (query_int.h), which
+ *	the pages' and the digest's tables (query_site.c, query_digest.c)
+ *	start with too.  One statement, so one snapshot, returning four kinds
+ *	of rows sorted the way struct summary wants them: 0 = the domain, 1 = a
  *	result-type, 2 = an organisation, 3 = a DANE MX host.  Every sum is
  *	taken in numeric, which no number of stored reports can overflow
  *	(adding two bigints of one report already could: 2^63 - 1 successful
@@ -39,48 +41,13 @@
 #include <libpq-fe.h>
 
 #include "query.h"
+#include "query_int.h"
 #include "store_int.h"
 #include "util.h"
 #include "xmalloc.h"
 
-/* domain d is one of $1 (or a subdomain of one); $1 = {} means all */
-#define OURS(d)								\
-	"(cardinality($1::text[]) = 0 OR EXISTS ("			\
-	"SELECT 1 FROM unnest($1::text[]) AS c(d) WHERE " d " = c.d "	\
-	"OR right(" d ", length(c.d) + 1) = '.' || c.d))"
-
-#define SUMMARY_SQL							\
-	"WITH pol AS ("							\
-	" SELECT p.report_id, p.idx, p.domain, p.dane_mx,"		\
-	"  coalesce(r.home_domain, p.domain) AS home,"			\
-	"  r.organization_name AS org,"					\
-	"  r.conflicts + r.conflicts_dropped > 0 AS conflicted,"	\
-	"  CASE p.policy_type WHEN 'sts' THEN 1 WHEN 'tlsa' THEN 2"	\
-	"   ELSE 0 END AS kind,"					\
-	"  p.total_successful AS ok, p.total_failure AS bad"		\
-	" FROM report r JOIN policy p ON p.report_id = r.id"		\
-	" WHERE r.verdict = 'accepted'"					\
-	"  AND ($2::date IS NULL OR r.day >= $2::date)"			\
-	"  AND ($3::date IS NULL OR r.day <= $3::date)"			\
-	"), typed AS ("							\
-	" SELECT report_id, domain,"					\
-	"  coalesce(sum(ok::numeric + bad) FILTER (WHERE kind = 1), -1)"	\
-	"   AS sts,"							\
-	"  coalesce(sum(ok::numeric + bad) FILTER (WHERE kind = 2), -1)"	\
-	"   AS tlsa"							\
-	" FROM pol GROUP BY report_id, domain"				\
-	"), counted AS ("						\
-	" SELECT pol.*,"						\
-	"  CASE WHEN pol.dane_mx THEN pol.home ELSE pol.domain END AS cdom"\
-	" FROM pol JOIN typed t"					\
-	"  ON t.report_id = pol.report_id AND t.domain = pol.domain"	\
-	" WHERE pol.kind = 0"						\
-	"  OR (pol.kind = 1 AND t.sts >= t.tlsa)"			\
-	"  OR (pol.kind = 2 AND t.tlsa > t.sts)"			\
-	"), mine AS ("							\
-	" SELECT * FROM counted WHERE " OURS("cdom")			\
-	"  AND ($4::text IS NULL OR cdom = $4::text)"			\
-	"), dom AS ("							\
+#define SUMMARY_SQL(cte)						\
+	cte ", dom AS ("					\
 	" SELECT cdom, count(DISTINCT report_id) AS reports,"		\
 	"  sum(ok) AS ok, sum(bad) AS bad,"				\
 	"  count(DISTINCT report_id) FILTER (WHERE conflicted) AS conflicted"\
@@ -100,8 +67,7 @@
 	" GROUP BY cdom, domain"					\
 	") "								\
 	"SELECT kind, cdom, name, reports,"				\
-	" least(ok, 9223372036854775807)::bigint,"			\
-	" least(bad, 9223372036854775807)::bigint, conflicted FROM ("	\
+	" " CAP("ok") ", " CAP("bad") ", conflicted FROM ("	\
 	" SELECT 0 AS kind, cdom, NULL::text AS name, reports, ok, bad,"\
 	"  0::numeric AS ord, conflicted FROM dom"			\
 	" UNION ALL"							\
@@ -113,10 +79,7 @@
 	" SELECT 3, cdom, host, reports, ok, bad, 0, 0 FROM mx"		\
 	") u ORDER BY cdom COLLATE \"C\", kind, ord, name COLLATE \"C\""
 
-/* GROW - one more zeroed element at the end of array v of n; its address */
-#define GROW(v, n)							\
-	((v) = xreallocarray((v), (n) + 1, sizeof *(v)),		\
-	memset(&(v)[(n)], 0, sizeof *(v)), &(v)[(n)++])
+static const char *const summary_sql[2] = BOTH(SUMMARY_SQL);
 
 /* query_summary - see query.h; the SQL above does the counting */
 int
@@ -132,13 +95,9 @@ query_summary(struct store *s, const struct summary_query *q,
 	int			 k, kind;
 
 	memset(out, 0, sizeof *out);
-	array_param(&doms, q->domains, q->n_domains);
-	param[0] = (const char *)doms.data;
-	param[1] = q->from;
-	param[2] = q->to;
-	param[3] = q->domain;
-	res = PQexecParams(s->conn, SUMMARY_SQL, 4, NULL, param, NULL, NULL,
-	    0);
+	query_params(q, &doms, param);
+	res = PQexecParams(s->conn, summary_sql[q->domain != NULL], 4, NULL,
+	    param, NULL, NULL, 0);
 	buf_free(&doms);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		return db_fail(s, res, "summary", err, errlen);

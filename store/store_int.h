@@ -15,6 +15,10 @@
  *	reparse.c	stored bodies read back by pages, reparsed rows written
  *	quarantine.c	bodies we could not accept
  *	query.c		the summary query (query.h)
+ *	query_site.c	the tables of the pages and the digest, and the
+ *			runner they share (query_site.h)
+ *	query_digest.c	the digest's own tables
+ *	query_int.h	the counting rules every query starts with
  */
 #ifndef TLSRPT_STORE_INT_H
 #define TLSRPT_STORE_INT_H

@@ -31,6 +31,8 @@
 # the other) with no attack, under 1,500 slow-header connections from
 # 1,500 /24s (tests/bench/slowloris.c; more than max_connections) and
 # under 256 slow bodies from one /24.
+# Last, "tlsrpt digest" and "tlsrpt render" over a generated year of
+# 1,000 domains (365,000 reports; BENCH_YEAR_DOMAINS).
 # No pass/fail: numbers.
 # BENCH_KEY=rsa uses an RSA-2048 certificate instead.
 # BENCH_CLIENTS, BENCH_KA_CLIENTS and BENCH_THREADS (serve's threads,
@@ -298,4 +300,36 @@ awk -v ans="$answers" -v hwm="$hwm" -v rss="$rss" -v irss="$ingestrss" \
 	printf "  no attack                                   %2d/20   %5d / %5d / %5d\n", Q[1], Q[2], Q[3], Q[4]
 	printf "  1500 slow headers from 1500 /24s            %2d/20   %5d / %5d / %5d\n", M[1], M[2], M[3], M[4]
 	printf "  256 slow bodies from one /24                %2d/20   %5d / %5d / %5d\n", O[1], O[2], O[3], O[4]
+}'
+
+# --- render and digest over a year of BENCH_YEAR_DOMAINS (1,000) domains ---
+# One report a day per domain for the 365 days up to yesterday, shaped like
+# the real ones, stored through the intake (bench_tool load); then the
+# digest of yesterday, a full render of the default 31 days (index, every
+# domain page, every report page), the same again (nothing changed), and
+# one domain's page.  Each is timed three times where it is cheap enough.
+YD=${BENCH_YEAR_DOMAINS:-1000}
+pg_createdb "$W/pg" year >/dev/null
+printf 'database = %s\n' "$(pg_conninfo "$W/pg" year)" >"$W/year.conf"
+"$BIN" -c "$W/year.conf" db migrate >/dev/null
+now() { date +%s.%N; }
+t0=$(now)
+loaded=$("$TOOL" load "$W/year.conf" "$YD" "$(date -u -d yesterday +%F)")
+t1=$(now)
+# what autovacuum does after a bulk load, done now so the timing is fair
+psql -XAtq "$(pg_conninfo "$W/pg" year)" -c "VACUUM ANALYZE"
+timed() { a=$(now); "$@" >/dev/null; b=$(now); awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b - a }'; }
+dg=""; for _ in 1 2 3; do dg="$dg $(timed "$BIN" -c "$W/year.conf" digest)"; done
+full=$(timed "$BIN" -c "$W/year.conf" render --out "$W/site")
+again=$(timed "$BIN" -c "$W/year.conf" render --out "$W/site")
+one=""; for _ in 1 2 3; do one="$one $(timed "$BIN" -c "$W/year.conf" render --out "$W/site" --domain d7.example)"; done
+pages=$(find "$W/site" -name '*.html' | wc -l)
+echo
+awk -v yd="$YD" -v n="$loaded" -v t0="$t0" -v t1="$t1" -v dg="$dg" \
+    -v full="$full" -v again="$again" -v one="$one" -v pages="$pages" 'BEGIN {
+	printf "a year of %d domains: %d reports stored in %.1f s (%.0f reports/s)\n", yd, n, t1 - t0, n / (t1 - t0)
+	printf "digest of yesterday:          %s s   (target < 2 s)\n", dg
+	printf "one domain page:              %s s   (target < 0.2 s)\n", one
+	printf "full render, 31 days:         %s s (%d pages; target < 60 s)\n", full, pages
+	printf "render again, nothing new:    %s s\n", again
 }'

@@ -13,8 +13,10 @@
 #
 # It then serves https://localhost:8443/tlsrpt (TLSRPT_PORT) with a
 # self-signed certificate made under var/tls, posts the example reports to
-# it with curl, prints the summary and keeps serving until Ctrl-C, which
-# stops the server and the private cluster.  TLSRPT_RUN_ONCE=1 stops
+# it with curl, prints the summary, renders the HTML site under var/site
+# and writes the digest of their last day to var/digest.eml (printing
+# both paths), and keeps serving until Ctrl-C, which stops the server and
+# the private cluster.  TLSRPT_RUN_ONCE=1 stops
 # right after the summary (for scripts).
 set -eu
 BIN=$1
@@ -91,6 +93,13 @@ for f in etc/examples/*.json*; do
 done
 echo
 "$BIN" -c "$CONF" summary
+echo
+# The pages and the digest of the examples: their days, not today's (the
+# examples cover 2026-11-15 to 2026-11-17).
+"$BIN" -c "$CONF" render --out "$(pwd)/var/site" --from 2026-10-18 --to 2026-11-17
+"$BIN" -c "$CONF" digest --date 2026-11-17 >var/digest.eml
+echo "The site:   file://$(pwd)/var/site/index.html"
+echo "The digest: $(pwd)/var/digest.eml (as \"tlsrpt digest --send\" would mail it)"
 echo
 echo "Serving $URL  (certificate: var/tls/cert.pem; log: var/serve.log)"
 echo "  post a report:  curl --cacert var/tls/cert.pem --data-binary @REPORT.json.gz $URL"

@@ -66,7 +66,18 @@ for b in "$@"; do
 	tally "$b/postfix" "$out" $?
 	bash tests/attack.sh "$b/tlsrpt" "$PGTMP" "attack$n" >"$out" 2>&1
 	tally "$b/attack" "$out" $?
+	bash tests/render.sh "$b/tlsrpt" "$PGTMP" "ren$n" >"$out" 2>&1
+	tally "$b/render" "$out" $?
+	bash tests/digest.sh "$b/tlsrpt" "$PGTMP" "dig$n" >"$out" 2>&1
+	tally "$b/digest" "$out" $?
 done
+# the browser test once (it tests the HTML, not the build): the first build
+if [ "$unit_only" = 0 ]; then
+	bash tests/browser.sh "$1/tlsrpt" "$PGTMP" brw "$1/test-output/browser" \
+	    >"$out" 2>&1
+	tally "$1/browser" "$out" $?
+	echo "screenshots for a person to look at: $1/test-output/browser/"
+fi
 rm -f "$out"
 echo "$total_p passed, $total_f failed"
 [ "$total_f" = 0 ]

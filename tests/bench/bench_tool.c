@@ -3,6 +3,10 @@
  *
  * SYNOPSIS
  *	bench_tool gen DIR N [typical]	write N deterministic gzip'd reports
+ *	bench_tool load CONF DOMAINS LASTDAY  store a year of reports through
+ *					the intake: one a day per domain up to
+ *					LASTDAY (YYYY-MM-DD), shaped like
+ *					"typical"; print how many were stored
  *	bench_tool parse FILE...	read, inflate and parse each; print
  *					"reports seconds"
  *	bench_tool copy CONNINFO FILE...  the bare-COPY floor; print
@@ -35,13 +39,16 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
+#include "conf.h"
 #include "decode.h"
+#include "intake.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
 #include "xmalloc.h"
 
 static uint64_t lcg = 0x2545F4914F6CDD1DULL;
+
 
 /* next - a deterministic pseudo-random number below n */
 static unsigned
@@ -104,6 +111,102 @@ gen_one(struct buf *b, unsigned i, int typical)
 	buf_puts(b, "]}");
 }
 
+/* year_one - the report of domain dom on day (typical shape): one of
+ * four organisations by turns, mostly one sts policy, a quarter with 1-3
+ * failure details */
+static void
+year_one(struct buf *b, unsigned dom, const char *day)
+{
+	unsigned	 nf = next(4) == 0 ? next(3) + 1 : 0, f;
+
+	buf_printf(b, "{\"organization-name\":\"%s\",\"date-range\":"
+	    "{\"start-datetime\":\"%sT00:00:00Z\",\"end-datetime\":"
+	    "\"%sT23:59:59Z\"},\"contact-info\":\"tlsrpt@example.org\","
+	    "\"report-id\":\"%s-y%u_d%u.example\",\"policies\":[{\"policy\":"
+	    "{\"policy-type\":\"sts\",\"policy-string\":[\"version: STSv1\","
+	    "\"mode: %s\",\"mx: mx1.d%u.example\",\"max_age: 604800\"],"
+	    "\"policy-domain\":\"d%u.example\",\"mx-host\":"
+	    "[\"mx1.d%u.example\"]},\"summary\":{"
+	    "\"total-successful-session-count\":%u,"
+	    "\"total-failure-session-count\":%u}", orgs[next(4)], day, day,
+	    day, dom, dom, dom % 50 ? "enforce" : "testing", dom, dom, dom,
+	    next(5000), nf * 2);
+	if (nf)
+		buf_puts(b, ",\"failure-details\":[");
+	for (f = 0; f < nf; f++)
+		buf_printf(b, "%s{\"result-type\":\"%s\","
+		    "\"sending-mta-ip\":\"198.51.%u.%u\","
+		    "\"receiving-mx-hostname\":\"mx1.d%u.example\","
+		    "\"failed-session-count\":2}", f ? "," : "",
+		    results[next(6)], next(256), next(256), dom);
+	buf_puts(b, nf ? "]}]}" : "}]}");
+}
+
+/* load - a report a day per domain for the 365 days up to last, through
+ * the intake (decode, decide, store) in batches of a day, from memory:
+ * 365,000 files would cost minutes of file system time alone */
+static int
+load(const char *conffile, unsigned ndom, const char *last)
+{
+	struct conf		 conf;
+	struct intake		 in;
+	struct intake_item	*items;
+	struct buf		*bodies;
+	struct tm		 tm;
+	time_t			 t;
+	char			 day[16], err[ERRLEN];
+	unsigned		 d, k;
+	size_t			 stored = 0;
+	int			 rc = 0;
+
+	conf_init(&conf);
+	memset(&tm, 0, sizeof tm);
+	if (conf_load(&conf, conffile, err, sizeof err) == -1 ||
+	    conf_finish(&conf, err, sizeof err) == -1 ||
+	    sscanf(last, "%d-%d-%d", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday) != 3) {
+		fprintf(stderr, "bench_tool: %s\n", err);
+		conf_free(&conf);
+		return 64;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_hour = 12;
+	t = timegm(&tm) - 364 * 86400;
+	intake_open(&in, &conf, "bench-load", 0, NULL);
+	items = xcalloc(ndom, sizeof *items);
+	bodies = xcalloc(ndom, sizeof *bodies);
+	for (k = 0; k < 365 && rc == 0; k++, t += 86400) {
+		gmtime_r(&t, &tm);
+		strftime(day, sizeof day, "%Y-%m-%d", &tm);
+		for (d = 0; d < ndom; d++) {
+			buf_reset(&bodies[d]);
+			year_one(&bodies[d], d, day);
+			memset(&items[d], 0, sizeof items[d]);
+			items[d].raw = bodies[d].data;
+			items[d].rawlen = bodies[d].len;
+			items[d].transport = "file";
+			items[d].source = "bench";
+		}
+		if (intake_submit(&in, items, ndom, err, sizeof err) == -1) {
+			fprintf(stderr, "bench_tool: %s\n", err);
+			rc = 1;
+		}
+		for (d = 0; d < ndom; d++) {
+			stored += items[d].verdict == INTAKE_STORED;
+			intake_item_clear(&items[d]);
+		}
+	}
+	printf("%zu\n", stored);
+	for (d = 0; d < ndom; d++)
+		buf_free(&bodies[d]);
+	free(bodies);
+	free(items);
+	intake_close(&in);
+	conf_free(&conf);
+	return rc;
+}
+
 /* gen - write n files DIR/rNNNNN.json.gz */
 static int
 gen(const char *dir, unsigned n, int typical)
@@ -162,6 +265,7 @@ parse(int argc, char **argv)
 
 /* The floor's tables: the staging table's shape (the report row without
  * its raw bytes), policy and failure_detail, all plain. */
+
 #define FLOOR_SCHEMA	"tlsrpt_bench_floor"
 #define FLOOR_DDL							\
 	"SET client_min_messages = warning; "				\
@@ -254,11 +358,14 @@ main(int argc, char **argv)
 	    strcmp(argv[1], "gen") == 0)
 		return gen(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
 		    argc == 5);
+	if (argc == 5 && strcmp(argv[1], "load") == 0)
+		return load(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
+		    argv[4]);
 	if (argc >= 2 && strcmp(argv[1], "parse") == 0)
 		return parse(argc - 2, argv + 2);
 	if (argc >= 3 && strcmp(argv[1], "copy") == 0)
 		return copy_floor(argv[2], argc - 3, argv + 3);
-	fprintf(stderr, "usage: bench_tool gen DIR N [typical] | parse FILE... | "
-	    "copy CONNINFO FILE...\n");
+	fprintf(stderr, "usage: bench_tool gen DIR N [typical] | load CONF "
+	    "DOMAINS LASTDAY | parse FILE... | copy CONNINFO FILE...\n");
 	return 64;
 }

@@ -5,7 +5,8 @@
  *    escaped range) and what is escaped (C0, DEL, C1, bidi controls, line
  *    separators, the backslash, every kind of invalid UTF-8), and the
  *    character count used to pad columns.
- * 2. escape_csv: quoting, doubled quotes, the formula guard, controls.
+ * 2. escape_csv: quoting, doubled quotes, the formula guard, controls;
+ *    escape_html: markup, attribute breakouts, references, controls.
  * 3. escape_log and text_printable: ASCII only, quotes, whole escapes
  *    when truncated, NULL, the 200-byte cap.
  */
@@ -93,6 +94,21 @@ static const struct esc_case csv_cases[] = {
 	{ "invalid UTF-8", "\xff", "\"\\xff\"", 0 },
 };
 
+static const struct esc_case html_cases[] = {
+	{ "plain", "Google Inc.", "Google Inc.", 0 },
+	{ "markup", "<script>a('x')</script>",
+	    "&lt;script&gt;a(&#39;x&#39;)&lt;/script&gt;", 0 },
+	{ "attribute breakout", "\"><img src=x onerror=alert(1)>",
+	    "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;", 0 },
+	{ "ampersand, a reference stays text", "a &amp; b",
+	    "a &amp;amp; b", 0 },
+	{ "controls visible", "helo \x1b[31m\x07", "helo \\x1b[31m\\x07", 0 },
+	{ "bidi visible", "a\xe2\x80\xae" "b", "a\\u{202E}b", 0 },
+	{ "backslash doubled", "a\\b", "a\\\\b", 0 },
+	{ "UTF-8 stays", "f\xc3\xbcr", "f\xc3\xbcr", 0 },
+	{ "invalid UTF-8", "\xff<", "\\xff&lt;", 0 },
+};
+
 static const struct esc_case log_cases[] = {
 	{ "plain", "Google Inc.", "Google Inc.", 0 },
 	{ "quote and backslash", "a\"b\\c", "a\\\"b\\\\c", 0 },
@@ -103,7 +119,8 @@ static const struct esc_case log_cases[] = {
 };
 
 /* run_table - each case through escape_text (csv == 0, the character
- * count checked too) or escape_csv (csv == 1) onto an empty buffer */
+ * count checked too), escape_csv (csv == 1) or escape_html (csv == 2)
+ * onto an empty buffer */
 static void
 run_table(const char *kind, const struct esc_case *cases, size_t n,
     int csv)
@@ -115,8 +132,10 @@ run_table(const char *kind, const struct esc_case *cases, size_t n,
 	for (i = 0; i < n; i++) {
 		buf_reset(&b);
 		buf_append(&b, "", 0);
-		if (csv)
+		if (csv == 1)
 			escape_csv(&b, cases[i].in);
+		else if (csv == 2)
+			escape_html(&b, cases[i].in);
 		else
 			chars = escape_text(&b, cases[i].in);
 		snprintf(name, sizeof name, "%s: %s", kind, cases[i].name);
@@ -190,6 +209,8 @@ main(void)
 	    sizeof text_cases[0], 0);
 	run_table("csv", csv_cases, sizeof csv_cases / sizeof csv_cases[0],
 	    1);
+	run_table("html", html_cases, sizeof html_cases /
+	    sizeof html_cases[0], 2);
 	test_append();
 	test_log();
 	return t_done();
