@@ -265,6 +265,14 @@ page(struct buf *b, struct fetched *f, size_t r, const struct rp *p,
 	dl_item(b, "Source", qt(t, r, QP_SOURCE));
 	dl_item(b, "Authentication", qt(t, r, QP_AUTH) ? qt(t, r, QP_AUTH) :
 	    "none (unauthenticated)");
+	/* the identity part the mail intake proved (sql/006_proof.sql) */
+	dl_item(b, "Proven by", qt(t, r, QP_PROOF) ? qt(t, r, QP_PROOF) :
+	    "nobody: the organisation is only claimed");
+	if (qt(t, r, QP_DKIM) != NULL)
+		dl_item(b, "DKIM (the mail is kept)", qt(t, r, QP_DKIM));
+	buf_puts(b, "<dt>How it arrived</dt><dd>");
+	json_list(b, qt(t, r, QP_ARRIVAL));
+	buf_puts(b, "</dd>\n");
 	buf_puts(b, "<dt>Deviations</dt><dd>");
 	json_list(b, qt(t, r, QP_FLAGS));
 	buf_puts(b, "</dd>\n</dl>\n<h2>Policies</h2>\n");

@@ -110,7 +110,7 @@
 #define REPORT_STAMP(r)							\
 	"md5(concat_ws('|', " r ".id, " r ".parsed_at, " r ".conflicts, "	\
 	r ".conflicts_dropped, " r ".transport, " r ".source, "		\
-	r ".authenticated))"
+	r ".authenticated, " r ".proof, " r ".arrival_flags))"
 
 /* GROW - one more zeroed element at the end of array v of n; its address */
 #define GROW(v, n)							\

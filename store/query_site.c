@@ -176,7 +176,9 @@ static const char *const site_sql[][2] = {
 	    " encode(raw, 'hex'), conflicts, conflicts_dropped,"
 	    " to_char(received_at AT TIME ZONE 'UTC',"
 	    " 'YYYY-MM-DD HH24:MI:SS'), to_char(parsed_at AT TIME ZONE 'UTC',"
-	    " 'YYYY-MM-DD HH24:MI:SS'), " REPORT_STAMP("report")
+	    " 'YYYY-MM-DD HH24:MI:SS'), " REPORT_STAMP("report") ","
+	    " proof, array_to_json(arrival_flags)::text, (SELECT m.dkim FROM"
+	    " report_message m WHERE m.report_id = report.id)"
 	    " FROM report WHERE id = ANY($5::bigint[]) ORDER BY id", NULL },
 	[QS_REPORT_POLICIES] = { "SELECT report_id, idx, policy_type,"
 	    " policy_domain, domain, dane_mx,"

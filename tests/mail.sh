@@ -192,6 +192,15 @@ check "proven by another domain: a report of its own" "$(q ev)" "stored: m-https
 check "two reports, each with the domain that proved it" "$(sql "SELECT string_agg(proof || '=' || (SELECT sum(total_successful) FROM policy WHERE report_id = r.id), ',' ORDER BY proof) FROM report r WHERE report_id = 'm-https'")" \
     "evil.test=999,example.net=100"
 
+# the report page says who proved it and how it came
+"$BIN" -c "$T/mail.conf" render --out "$T/site" --from 2026-03-01 --to 2026-03-02 >/dev/null
+page=$(cat "$T/site/r/$id.html" 2>/dev/null)
+check_has "report page: proven by" "$page" "<dt>Proven by</dt><dd>example.net</dd>"
+check_has "report page: the DKIM result of the kept mail" "$page" "<dt>DKIM (the mail is kept)</dt><dd>pass d=example.net s=plain</dd>"
+check_has "report page: how it arrived" "$page" "<code>supersedes-unauthenticated</code>"
+evil=$(sql "SELECT id FROM report WHERE report_id = 'm-https' AND proof = 'evil.test'")
+check_has "another prover's report page: its own proof" "$(cat "$T/site/r/$evil.html" 2>/dev/null)" "<dt>Proven by</dt><dd>evil.test</dd>"
+
 # --- tlsrpt quarantine --------------------------------------------------
 Q() { "$BIN" -c "$T/mail.conf" quarantine "$@"; }
 list=$(Q list)
