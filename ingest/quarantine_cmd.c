@@ -142,23 +142,35 @@ show_text(const unsigned char *p, size_t len)
 	buf_free(&b);
 }
 
+/* get_kept - one kept row with its bytes into l; EX_OK_, or the exit
+ * status with the reason said (no such row: 65) */
+static int
+get_kept(struct store *st, char kind, int64_t id, struct store_kept_list *l)
+{
+	char	 err[ERRLEN];
+
+	if (store_kept_get(st, kind, id, l, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		return EX_TEMPFAIL_;
+	}
+	if (l->n == 0) {
+		fprintf(stderr, "tlsrpt: no kept row %c%" PRId64 "\n", kind, id);
+		store_kept_free(l);
+		return EX_DATAERR_;
+	}
+	return EX_OK_;
+}
+
 static int
 show(struct store *st, char kind, int64_t id, int raw)
 {
 	struct store_kept_list	 l;
 	struct buf		 b = BUF_INIT;
 	const struct store_kept	*k;
-	char			 err[ERRLEN];
+	int			 rc;
 
-	if (store_kept_get(st, kind, id, &l, err, sizeof err) == -1) {
-		log_warnx("%s", err);
-		return EX_TEMPFAIL_;
-	}
-	if (l.n == 0) {
-		fprintf(stderr, "tlsrpt: no kept row %c%" PRId64 "\n", kind, id);
-		store_kept_free(&l);
-		return EX_DATAERR_;
-	}
+	if ((rc = get_kept(st, kind, id, &l)) != EX_OK_)
+		return rc;
 	k = &l.rows[0];
 	if (raw) {
 		fwrite(k->raw, 1, k->rawlen, stdout);
@@ -315,7 +327,6 @@ release(struct conf *conf, struct store *st, char kind, int64_t id,
     int force, int replace)
 {
 	struct store_kept_list	 l;
-	char			 err[ERRLEN];
 	int			 rc;
 
 	if ((kind == 'c') != replace) {
@@ -324,15 +335,8 @@ release(struct conf *conf, struct store *st, char kind, int64_t id,
 		    "a conflicting copy (cN) is released with --replace");
 		return EX_USAGE_;
 	}
-	if (store_kept_get(st, kind, id, &l, err, sizeof err) == -1) {
-		log_warnx("%s", err);
-		return EX_TEMPFAIL_;
-	}
-	if (l.n == 0) {
-		fprintf(stderr, "tlsrpt: no kept row %c%" PRId64 "\n", kind, id);
-		store_kept_free(&l);
-		return EX_DATAERR_;
-	}
+	if ((rc = get_kept(st, kind, id, &l)) != EX_OK_)
+		return rc;
 	rc = kind == 'c' ? release_c(conf, st, &l.rows[0]) :
 	    release_q(conf, st, &l.rows[0], force);
 	store_kept_free(&l);

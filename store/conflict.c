@@ -63,39 +63,66 @@
 	"ELSE 1 END WHERE id = $1) "					\
 	"SELECT EXISTS (SELECT 1 FROM ins), EXISTS (SELECT 1 FROM seen)"
 
+/* dup_wanted - it is a duplicate of a known report (proven: with a proof) */
+int
+dup_wanted(const struct store_item *it, int proven)
+{
+	return it->verdict == STORE_DUPLICATE && it->id > 0 &&
+	    (!proven || it->proof != NULL);
+}
+
+/* dup_query - see store_int.h */
+PGresult *
+dup_query(struct store *s, struct store_item **its, size_t n, int proven,
+    const char *sql, int binary, const char *what, int *none, char *err,
+    size_t errlen)
+{
+	struct buf	 list = BUF_INIT;
+	PGresult	*res;
+	const char	*param[1];
+	int64_t		*ids;
+	size_t		 i, m = 0;
+
+	*none = 0;
+	ids = xcalloc(n ? n : 1, sizeof *ids);
+	for (i = 0; i < n; i++)
+		if (dup_wanted(its[i], proven))
+			ids[m++] = its[i]->id;
+	if (m == 0) {
+		free(ids);
+		*none = 1;
+		return NULL;
+	}
+	ids_param(&list, ids, m);
+	free(ids);
+	param[0] = (const char *)list.data;
+	res = PQexecParams(s->conn, sql, 1, NULL, param, NULL, NULL, binary);
+	buf_free(&list);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_fail(s, res, what, err, errlen);
+		return NULL;
+	}
+	return res;
+}
+
 /* differs - the duplicates among its[] whose content differs from the
  * stored report's: marked in cand[] (1); returns how many */
 static int
 differs(struct store *s, struct store_item **its, size_t n, char *cand,
     size_t *ncand, char *err, size_t errlen)
 {
-	struct buf	 list = BUF_INIT;
 	PGresult	*res;
 	unsigned char	 mine[REPORT_DIGEST_LEN];
-	const char	*param[1];
-	int64_t		*ids, id;
-	size_t		 i, m = 0;
-	int		 k;
+	int64_t		 id;
+	size_t		 i;
+	int		 k, none;
 
 	*ncand = 0;
-	ids = xcalloc(n ? n : 1, sizeof *ids);
-	for (i = 0; i < n; i++)
-		if (its[i]->verdict == STORE_DUPLICATE && its[i]->id > 0)
-			ids[m++] = its[i]->id;
-	if (m == 0) {
-		free(ids);
-		return 0;
-	}
-	ids_param(&list, ids, m);
-	free(ids);
-	param[0] = (const char *)list.data;
-	res = PQexecParams(s->conn, SELECT_DIGESTS, 1, NULL, param, NULL, NULL,
-	    1);
-	buf_free(&list);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		return db_fail(s, res, "conflicts", err, errlen);
+	if ((res = dup_query(s, its, n, 0, SELECT_DIGESTS, 1, "conflicts",
+	    &none, err, errlen)) == NULL)
+		return none ? 0 : -1;
 	for (i = 0; i < n; i++) {
-		if (its[i]->verdict != STORE_DUPLICATE || its[i]->id <= 0)
+		if (!dup_wanted(its[i], 0))
 			continue;
 		for (k = 0; k < PQntuples(res); k++) {
 			id = get_be64(PQgetvalue(res, k, 0));

@@ -249,37 +249,21 @@ int
 store_settle_proven(struct store *s, struct store_item **its, size_t n,
     int *temp, char *err, size_t errlen)
 {
-	struct buf		  list = BUF_INIT;
 	struct store_item	**sup, **other;
 	struct swap		  sw;
 	PGresult		 *res;
-	const char		 *param[1];
-	int64_t			 *ids, id;
-	size_t			  i, m = 0, nsup = 0, nother = 0;
-	int			  k, rc = 0, t;
+	int64_t			  id;
+	size_t			  i, nsup = 0, nother = 0;
+	int			  k, rc = 0, t, none;
 
 	*temp = 0;
-	ids = xcalloc(n ? n : 1, sizeof *ids);
-	for (i = 0; i < n; i++)
-		if (its[i]->verdict == STORE_DUPLICATE && its[i]->id > 0 &&
-		    its[i]->proof != NULL)
-			ids[m++] = its[i]->id;
-	if (m == 0) {
-		free(ids);
-		return 0;
-	}
-	ids_param(&list, ids, m);
-	free(ids);
-	param[0] = (const char *)list.data;
-	res = PQexecParams(s->conn, SELECT_PROOFS, 1, NULL, param, NULL, NULL,
-	    0);
-	buf_free(&list);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		db_fail(s, res, "proofs", err, errlen);
+	if ((res = dup_query(s, its, n, 1, SELECT_PROOFS, 0, "proofs", &none,
+	    err, errlen)) == NULL) {
+		if (none)
+			return 0;
 		*temp = state_is_temp(s);
 		for (i = 0; i < n; i++)
-			if (its[i]->verdict == STORE_DUPLICATE &&
-			    its[i]->proof != NULL) {
+			if (dup_wanted(its[i], 1)) {
 				its[i]->verdict = STORE_RETRY;
 				seterr(its[i]->err, sizeof its[i]->err, "%s",
 				    err);
@@ -289,8 +273,7 @@ store_settle_proven(struct store *s, struct store_item **its, size_t n,
 	sup = xcalloc(n, sizeof *sup);
 	other = xcalloc(n, sizeof *other);
 	for (i = 0; i < n; i++) {
-		if (its[i]->verdict != STORE_DUPLICATE || its[i]->id <= 0 ||
-		    its[i]->proof == NULL)
+		if (!dup_wanted(its[i], 1))
 			continue;
 		for (k = 0; k < PQntuples(res); k++) {
 			id = parse_i64(PQgetvalue(res, k, 0));

@@ -184,6 +184,16 @@ int	store_single(struct store *, struct store_item *, int slot_proof,
 int	store_batch_items(struct store *, struct store_item **its, size_t n,
 	    int slot_proof, int *temp, char *err, size_t errlen);
 
+/* conflict.c: dup_wanted - it is a duplicate of a known report (proven:
+ * and has a proof); dup_query - sql run with $1 = the report ids of those
+ * duplicates among its[] (binary: binary results).  Returns the result
+ * (the caller clears it), or NULL: *none = 1 when there was no such
+ * duplicate, else the query failed (err, s->sqlstate). */
+int	dup_wanted(const struct store_item *, int proven);
+PGresult *dup_query(struct store *, struct store_item **its, size_t n,
+	    int proven, const char *sql, int binary, const char *what,
+	    int *none, char *err, size_t errlen);
+
 /* conflict.c: after the batch committed, the duplicates whose content
  * differs from the stored report's become conflicting copies */
 int	store_settle_conflicts(struct store *, struct store_item **its,
