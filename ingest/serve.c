@@ -99,6 +99,7 @@ setup(struct server *s)
 		log_warnx("%s", err);
 		return EX_CONFIG_;
 	}
+	spool_tidy(conf->spool_dir);
 	s->nls = conf->listen.n + conf->listen_http.n;
 	s->ls = xcalloc(s->nls, sizeof *s->ls);
 	for (i = 0; i < s->nls; i++) {
