@@ -70,6 +70,11 @@ for b in "$@"; do
 	tally "$b/render" "$out" $?
 	bash tests/digest.sh "$b/tlsrpt" "$PGTMP" "dig$n" >"$out" 2>&1
 	tally "$b/digest" "$out" $?
+	# faults injected into real processes (stops PostgreSQL, kills the
+	# server, mounts a tmpfs): under both builds, the plain one for its
+	# memory and timing figures, ASan for the error paths it walks
+	bash tests/fault.sh "$b/tlsrpt" "$PGTMP" "fault$n" >"$out" 2>&1
+	tally "$b/fault" "$out" $?
 done
 # the browser test once (it tests the HTML, not the build): the first build
 if [ "$unit_only" = 0 ]; then
