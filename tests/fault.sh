@@ -431,7 +431,14 @@ if part hostile; then
 	check_has "invalid UTF-8: the reason" "$(cat "$T/body")" "UTF-8"
 	hdrs=()
 	for i in $(seq 10000); do hdrs+=(-H "X-H$i: v"); done
-	check "10,000 header lines: 431" "$(post "$f1" "${hdrs[@]}")" 431
+	# libmicrohttpd answers 431 and closes while curl is still sending
+	# its 120 KB of headers: curl may see the reset before the answer
+	# (000; under ASan, the slower server, it did), so the verdict is
+	# checked in the server's log
+	code=$(post "$f1" "${hdrs[@]}")
+	check "10,000 header lines: 431, or the connection closed on it" \
+	    "$(case $code in 431|000) echo yes ;; *) echo "$code" ;; esac)" yes
+	check_has "10,000 header lines: logged as 431" "$(cat "$T/hx.log")" "status=431"
 	# raw HEAD BODYFILE [SECONDS] - HEAD then BODYFILE over TLS, the
 	# connection then kept open SECONDS more; the first status line.  The
 	# time the server closed the connection is in $T/closed.
