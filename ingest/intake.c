@@ -220,11 +220,13 @@ store_all(struct intake *in, struct intake_item *items, size_t n, char *err,
 	return rc;
 }
 
-/* intake_share - see intake.h.  The mail's From, not its envelope sender
- * nor a DKIM d=: a body is quarantined because it was not proven, so
- * every name in it is a claim; the From is the claim a flood has to keep
- * making the same for its bodies to look alike to a person reading the
- * quarantine, and the network of an HTTPS client is not a claim. */
+/* intake_share - see intake.h.  An HTTPS client's network is a fact; for
+ * a mail every name is a claim (a quarantined mail was not proven), and
+ * the pipe is not told which MTA relayed it.  The From's registrable
+ * domain is the claim a reader of the quarantine groups by; a flood that
+ * changes it each time gets a share per registrable domain it owns or
+ * forges (subdomains do not multiply it), and the whole bound still
+ * trims the largest holder first. */
 void
 intake_share(const struct intake_item *it, char *buf, size_t len)
 {
