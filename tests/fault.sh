@@ -338,6 +338,17 @@ if part slowdb; then
 	echo "lock on report: seconds per request: $(awk '{ printf "%s ", $3 }' "$T/slow.all")"
 	check "lock held on report: 6 requests, all 201 within 20 s" \
 	    "$(awk '{ print $2 }' "$T/slow.all" | sort | uniq -c | tr -s ' ')" " 6 201"
+	# the lock still held, the spool's replay waits on it: SIGTERM must
+	# still stop the server in bounded time (systemd's stop waits 90 s,
+	# then kills), here within 15 s
+	check "lock held: entries wait in the spool" "$([ "$(ls "$T/spool-slow/new" | wc -l)" -gt 0 ] && echo yes)" yes
+	sleep 2
+	s0=$SECONDS
+	kill -TERM "$SPID"; wait "$SPID"
+	check "lock held: SIGTERM stops the server, exit 0" "$?" 0
+	echo "lock held: SIGTERM took $((SECONDS - s0)) s"
+	check "lock held: ... within 15 s" "$([ $((SECONDS - s0)) -le 15 ] && echo yes)" yes
+	start_server slow "$LIMITS"
 	unlock
 	check "lock released: the spool drained" "$(drained "$T/spool-slow")" 0
 	check "lock: every acknowledged report stored exactly once" "$(acked_once "$T/slow.all")" 0
