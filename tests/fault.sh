@@ -8,7 +8,7 @@
 # Everything is real: "tlsrpt serve" over TLS (curl), "tlsrpt ingest-mail"
 # with mails signed by python3-dkim and a keys file, the PostgreSQL of
 # PGDIR (stopped and started here; it is running again at the end), a
-# tmpfs mount for the full disk and "user = nobody" for the unwritable
+# tmpfs mount for the full disk and "user = postgres" for the unwritable
 # spool (both need root: skipped, and said so, otherwise).  What each
 # part asserts is written above it.  The invariants checked after every
 # fault: every report acknowledged (2xx, or exit 0 for a mail) is in the
@@ -18,13 +18,18 @@
 # maximum RSS of ingest-mail) is printed, and asserted under 64 MiB unless
 # the binary is built with ASan (its shadow memory and quarantine of freed
 # blocks make RSS meaningless).  Ends with "N passed, N failed".
+#
+# FAULT_PARTS="NAME ..." runs only those parts (pgstop kill9 spoolkill
+# disk slowdb flood hostile mails slowloris); FAULT_SLOWLORIS_SECONDS sets
+# the attack's length (20; "make soak": tests/soak.sh); FAULT_KEEP=1
+# keeps the temporary directory (logs, spools) for a look.
 set -u
 BIN=$(realpath "$1") PGDIR=$2 P=$3
 cd "$(dirname "$0")/.." || exit 1
 . tests/pg.sh
 PY=/usr/bin/python3
 T=$(mktemp -d)
-chmod 711 "$T"		# the "user = nobody" server must reach its spool
+chmod 711 "$T"		# the "user = postgres" server must reach its spool
 pids=()
 mounted=
 cleanup() {
@@ -605,7 +610,8 @@ if part slowloris; then
 	done
 	wait "$a1" "$a2"
 	echo "slowloris ${SL} s: attackers: $(cat "$T/sl1.out") | $(cat "$T/sl2.out")"
-	echo "slowloris ${SL} s: sender seconds: $(awk '{ printf "%s ", $2 }' "$T/sl.codes")"
+	echo "slowloris ${SL} s: the sender: $(awk '{ n[$1]++; t = $2 + 0; if (t > max) max = t; sum += t }
+	    END { for (c in n) printf "%d x %s, ", n[c], c; printf "seconds: mean %.3f, max %.3f", sum / NR, max }' "$T/sl.codes")"
 	check "slowloris ${SL} s, reconnecting: the real sender answered every time ($i posts)" \
 	    "$(awk '$1 !~ /^2/' "$T/sl.codes" | wc -l) $([ "$i" -gt 0 ] && echo posted)" "0 posted"
 	check "slowloris: the attackers were cut and came back" \
