@@ -48,6 +48,7 @@ SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/mail.c ingest/mail_door.c ingest/quarantine_cmd.c
 SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/single.c store/proven.c \
 	   store/conflict.c store/migrate.c store/reparse.c store/quarantine.c \
+	   store/purge.c \
 	   store/query.c store/query_site.c store/query_digest.c \
 	   store/store_cmd.c
 SRC_REN	 = render/summary.c render/html.c render/svg.c \
@@ -178,7 +179,8 @@ install: $(B)/tlsrpt
 	install -m 755 $(B)/tlsrpt $(DESTDIR)$(BINDIR)/tlsrpt
 	install -m 644 README.md etc/tlsrpt.service etc/tlsrpt-digest.service \
 	  etc/tlsrpt-digest.timer etc/tlsrpt-render.service \
-	  etc/tlsrpt-render.timer etc/tlsrpt.cron \
+	  etc/tlsrpt-render.timer etc/tlsrpt-purge.service \
+	  etc/tlsrpt-purge.timer etc/tlsrpt.cron \
 	  $(DESTDIR)$(PREFIX)/share/doc/tlsrpt/
 	[ -f $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf ] || \
 	  install -m 644 etc/tlsrpt.conf $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf

@@ -70,6 +70,8 @@ for b in "$@"; do
 	tally "$b/render" "$out" $?
 	bash tests/digest.sh "$b/tlsrpt" "$PGTMP" "dig$n" >"$out" 2>&1
 	tally "$b/digest" "$out" $?
+	bash tests/purge.sh "$b/tlsrpt" "$PGTMP" "pur$n" >"$out" 2>&1
+	tally "$b/purge" "$out" $?
 done
 # the browser test once (it tests the HTML, not the build): the first build
 if [ "$unit_only" = 0 ]; then
