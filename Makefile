@@ -126,8 +126,9 @@ $(BROWSER_DEP): tests/browser/package.json
 	@[ ! -d tests/browser/node_modules/playwright-core ] || touch $@
 
 # The suite twice: as built, then under ASan+UBSan (build-asan/); the
-# browser test once, on the first build.
-test test-asan: EXTRA_PKGS = postfix
+# browser test once, on the first build.  systemd only for systemd-analyze
+# (tests/units.sh): nothing is started with it.
+test test-asan: EXTRA_PKGS = postfix systemd
 test: deps browser-deps
 	@$(MAKE) --no-print-directory test-build
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \

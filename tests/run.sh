@@ -75,6 +75,8 @@ for b in "$@"; do
 done
 # the browser test once (it tests the HTML, not the build): the first build
 if [ "$unit_only" = 0 ]; then
+	bash tests/units.sh "$1/tlsrpt" >"$out" 2>&1
+	tally "units" "$out" $?
 	bash tests/browser.sh "$1/tlsrpt" "$PGTMP" brw "$1/test-output/browser" \
 	    >"$out" 2>&1
 	tally "$1/browser" "$out" $?
