@@ -126,15 +126,16 @@ $(BROWSER_DEP): tests/browser/package.json
 	@[ ! -d tests/browser/node_modules/playwright-core ] || touch $@
 
 # The suite twice: as built, then under ASan+UBSan (build-asan/); the
-# browser test once, on the first build.  systemd only for systemd-analyze
+# browser test once, and the unit tests and the corpus under valgrind, on
+# the first build.  systemd only for systemd-analyze
 # (tests/units.sh): nothing is started with it.
-test test-asan: EXTRA_PKGS = postfix systemd
+test test-asan: EXTRA_PKGS = postfix systemd valgrind
 test: deps browser-deps
 	@$(MAKE) --no-print-directory test-build
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
 	  SAN="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  test-build
-	@sh tests/run.sh build build-asan
+	@sh tests/run.sh --valgrind build build-asan
 
 test-asan: deps
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
@@ -144,8 +145,7 @@ test-asan: deps
 
 valgrind: EXTRA_PKGS = valgrind
 valgrind: deps test-build
-	@VALGRIND="valgrind -q --leak-check=full --error-exitcode=1" \
-	  sh tests/run.sh --unit-only build
+	@sh tests/run.sh --unit-only --valgrind build
 
 run: deps all
 	@sh tests/demo.sh build/tlsrpt
