@@ -43,7 +43,7 @@ SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/spool.c ingest/replay.c ingest/reparse.c \
 	   ingest/ingest_file.c ingest/serve.c ingest/listen.c \
 	   ingest/http.c ingest/ratelimit.c ingest/connlimit.c \
-	   ingest/committer.c ingest/dkim_gate.c ingest/mime.c \
+	   ingest/committer.c ingest/dkim_gate.c ingest/dkim_keycache.c ingest/mime.c \
 	   ingest/mime_header.c ingest/mime_decode.c ingest/mailbox.c \
 	   ingest/mail.c ingest/mail_door.c ingest/quarantine_cmd.c
 SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/single.c store/proven.c \
