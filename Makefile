@@ -37,7 +37,8 @@ DEB_PKGS = gcc make libc6-dev pkg-config libjansson-dev zlib1g-dev \
 
 B	?= build
 SRC_LIB	 = lib/xmalloc.c lib/buf.c lib/util.c lib/log.c lib/conf.c \
-	   lib/privdrop.c lib/report.c lib/escape.c lib/orgdomain.c
+	   lib/privdrop.c lib/report.c lib/escape.c lib/orgdomain.c \
+	   lib/domainset.c
 SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/report_time.c ingest/report_domain.c ingest/intake.c \
 	   ingest/spool.c ingest/replay.c ingest/reparse.c \

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "domainset.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -192,9 +193,16 @@ conf_add_domains(struct conf *c, const char *value, char *why, size_t whylen)
 			free(d);
 			return -1;
 		}
-		c->domains = xreallocarray(c->domains, c->n_domains + 1,
-		    sizeof *c->domains);
+		/* doubling at each power of two: 100,000 domains must not
+		 * cost 100,000 reallocations */
+		if ((c->n_domains & (c->n_domains - 1)) == 0)
+			c->domains = xreallocarray(c->domains,
+			    c->n_domains ? c->n_domains * 2 : 1,
+			    sizeof *c->domains);
 		c->domains[c->n_domains++] = d;
+		if (c->domain_set == NULL)
+			c->domain_set = domainset_new();
+		domainset_add(c->domain_set, d);
 	}
 	return 0;
 }
@@ -484,6 +492,7 @@ conf_free(struct conf *c)
 		return NULL;
 	free(c->path);
 	free(c->database);
+	c->domain_set = domainset_free(c->domain_set);
 	for (i = 0; i < c->n_domains; i++)
 		free(c->domains[i]);
 	free(c->domains);

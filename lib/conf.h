@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct domainset;
+
 #define CONF_DEFAULT_PATH	"/etc/tlsrpt/tlsrpt.conf"
 
 /* A list key: repeats and commas add elements. */
@@ -28,6 +30,8 @@ struct conf {
 	char	*database;		/* libpq conninfo; NULL = libpq defaults */
 	char   **domains;		/* policy domains we serve; n_domains == 0: all */
 	size_t	 n_domains;
+	struct domainset *domain_set;	/* the same names, for lookups
+					 * (domainset.h); NULL: none */
 	size_t	 max_report_bytes;	/* inflated JSON cap (R38) */
 	size_t	 max_body_bytes;	/* compressed input cap: a file, a body */
 	size_t	 batch_reports;		/* reports per ingest transaction */
