@@ -76,6 +76,7 @@
 #include "conf.h"
 #include "intake.h"
 #include "log.h"
+#include "metrics.h"
 #include "decode.h"
 #include "serve.h"
 #include "util.h"
@@ -523,6 +524,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if ((fate = connlimit_fate(s->limits, c)) == NULL)
 		fate = ended(status, toe);
 	log_request(rq, status, rq->verdict ? rq->verdict : fate);
+	metrics_request(status);
+	metrics_report(rq->item.verdict);
 	connlimit_phase(s->limits, c, CONN_IDLE);
 	intake_item_clear(&rq->item);
 	body_drop(s, rq);

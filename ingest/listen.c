@@ -43,6 +43,7 @@ log_bound(const struct listener *l)
 	socklen_t		 sl = sizeof ss;
 	char			 shown[INET6_ADDRSTRLEN];
 	const char		*scheme = l->tls ? "https" : "http";
+	const char		*what = l->metrics ? "metrics " : "";
 
 	if (getsockname(l->fd, (struct sockaddr *)&ss, &sl) != 0)
 		return;
@@ -50,13 +51,13 @@ log_bound(const struct listener *l)
 		struct sockaddr_in6 *s6 = (void *)&ss;
 
 		inet_ntop(AF_INET6, &s6->sin6_addr, shown, sizeof shown);
-		log_info("listening on %s://[%s]:%u", scheme, shown,
+		log_info("%slistening on %s://[%s]:%u", what, scheme, shown,
 		    ntohs(s6->sin6_port));
 	} else {
 		struct sockaddr_in *s4 = (void *)&ss;
 
 		inet_ntop(AF_INET, &s4->sin_addr, shown, sizeof shown);
-		log_info("listening on %s://%s:%u", scheme, shown,
+		log_info("%slistening on %s://%s:%u", what, scheme, shown,
 		    ntohs(s4->sin_port));
 	}
 }

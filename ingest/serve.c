@@ -37,6 +37,7 @@
 #include "conf.h"
 #include "intake.h"
 #include "log.h"
+#include "metrics.h"
 #include "privdrop.h"
 #include "replay.h"
 #include "serve.h"
@@ -69,9 +70,11 @@ drain(struct server *s, struct intake *in)
 	if (spool_replay(in, s->conf->spool_dir, &done, err,
 	    sizeof err) == -1) {
 		log_warnx("spool replay: %s", err);
+		metrics_db_error();
 		intake_close(in);
 		in->retry_at = mono_now() + DRAIN_BACKOFF_SECONDS;
 	}
+	metrics_replayed(done);
 	if (done)
 		log_info("spool: %zu entr%s moved into the database", done,
 		    done == 1 ? "y" : "ies");
@@ -107,6 +110,16 @@ setup(struct server *s)
 		s->ls[i].spec = s->ls[i].tls ? conf->listen.v[i] :
 		    conf->listen_http.v[i - conf->listen.n];
 		if (listen_bind(&s->ls[i], err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			return EX_OSERR_;
+		}
+	}
+	if (conf->listen_metrics != NULL) {
+		s->mls = xcalloc(1, sizeof *s->mls);
+		s->mls->fd = -1;
+		s->mls->metrics = 1;
+		s->mls->spec = conf->listen_metrics;
+		if (listen_bind(s->mls, err, sizeof err) == -1) {
 			log_warnx("%s", err);
 			return EX_OSERR_;
 		}
@@ -242,6 +255,11 @@ cmd_serve(struct conf *conf, int argc, char **argv)
 			log_warnx("%s", err);
 			rc = EX_CONFIG_;
 		}
+	if (rc == 0 && s.mls != NULL &&
+	    metrics_start(&s, s.mls, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		rc = EX_OSERR_;
+	}
 	if (rc == 0) {
 		log_info("serving %zu listener(s), report path%s %s%s", s.nls,
 		    conf->report_path.n > 1 ? "s" : "", conf->report_path.v[0],
@@ -253,6 +271,7 @@ cmd_serve(struct conf *conf, int argc, char **argv)
 	 * connection is suspended when the daemons stop (MHD requires it).
 	 * It is freed only once no worker can reach it. */
 	committer_stop(s.committer);
+	metrics_stop(&s);
 	for (i = 0; i < s.nls; i++)
 		if (s.ls[i].daemon != NULL)
 			MHD_stop_daemon(s.ls[i].daemon);
@@ -265,6 +284,9 @@ out:
 		if (s.ls[i].fd != -1)
 			close(s.ls[i].fd);	/* after MHD_stop_daemon */
 	free(s.ls);
+	if (s.mls != NULL && s.mls->fd != -1)
+		close(s.mls->fd);
+	free(s.mls);
 	free(s.cert_pem);
 	free(s.key_pem);
 	return rc;

@@ -31,6 +31,7 @@
 
 struct committer;
 struct conf;
+struct metrics_srv;
 struct connlimit;
 struct ratelimit;
 
@@ -39,6 +40,7 @@ struct listener {
 	const char		*spec;		/* as configured */
 	int			 fd;
 	int			 tls;
+	int			 metrics;	/* listen_metrics */
 	struct MHD_Daemon	*daemon;
 	struct connlimit	*limits;	/* the server's */
 	size_t			 nconns;	/* live; under limits' lock */
@@ -56,6 +58,8 @@ struct server {
 	struct ratelimit	*rate;
 	struct connlimit	*limits;
 	struct committer	*committer;
+	struct listener		*mls;		/* listen_metrics, or NULL */
+	struct metrics_srv	*metrics;	/* its server (metrics.c) */
 };
 
 /* Where a request stands once its body is complete. */

@@ -25,6 +25,14 @@ struct strlist {
 	size_t	  n;
 };
 
+/* A trusted_proxies entry: family 4 or 6, a prefix length, the address
+ * with the bits past the prefix cleared. */
+struct conf_cidr {
+	unsigned char	 family;
+	unsigned char	 bits;
+	unsigned char	 addr[16];
+};
+
 struct conf {
 	char	*path;			/* file read, or NULL (defaults only) */
 	char	*database;		/* libpq conninfo; NULL = libpq defaults */
@@ -43,6 +51,11 @@ struct conf {
 	struct strlist listen;		/* ADDRESS:PORT with TLS */
 	struct strlist listen_http;	/* ADDRESS:PORT plain HTTP (reverse proxy) */
 	struct strlist report_path;	/* URL paths taking POSTs; default /tlsrpt */
+	char	*listen_metrics;	/* ADDRESS:PORT, plain HTTP: /metrics,
+					 * /healthz; NULL: none */
+	struct strlist trusted_proxies;	/* CIDRs whose X-Forwarded-For counts */
+	struct conf_cidr *proxies;	/* ... parsed by conf_finish */
+	size_t	 n_proxies;
 	char	*tls_cert;		/* PEM certificate chain file */
 	char	*tls_key;		/* PEM private key file */
 	char	*tls_priorities;	/* GnuTLS priority string */
