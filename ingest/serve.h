@@ -81,6 +81,8 @@ struct request {
 	const char		*verdict;	/* for the log line; static */
 	struct server		*server;
 	char			 client[INET6_ADDRSTRLEN];
+	struct sockaddr_storage	 addr;		/* the client's: the peer, or
+						 * whom a trusted proxy names */
 	struct timespec		 t0;
 	struct intake_item	 item;		/* body, client; the verdict */
 	struct MHD_Connection	*conn;		/* for the committer's ops */
@@ -105,6 +107,16 @@ int	listen_addrkey(const struct sockaddr *sa, unsigned v4bits,
 uint32_t listen_addrhash(const struct addrkey *, uint32_t seed);
 /* listen_addrtext - sa as text into buf, "-" when there is none */
 void	listen_addrtext(const struct sockaddr *sa, char *buf, size_t len);
+/* listen_trusted - 1 when sa is in one of conf's trusted_proxies */
+int	listen_trusted(const struct conf *, const struct sockaddr *sa);
+/* listen_forwarded - the client an X-Forwarded-For value names (xff: the
+ * values of every such header joined by commas), seen from a trusted
+ * proxy: the right-most element that is not a trusted proxy itself (the
+ * left-most when all are), into *out; 0, or -1 when xff is NULL or an
+ * element read on the way does not parse (the caller then keeps the
+ * peer's address) */
+int	listen_forwarded(const struct conf *, const char *xff,
+	    struct sockaddr_storage *out);
 
 /* http.c: start the daemon of one bound listener */
 int	http_start(struct server *, struct listener *, char *err,
