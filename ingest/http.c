@@ -628,7 +628,8 @@ http_start(struct server *s, struct listener *l, char *err, size_t errlen)
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
 	    l->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, s->key_pem,
 	    MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
-	    MHD_OPTION_HTTPS_PRIORITIES, c->tls_priorities,
+	    MHD_OPTION_HTTPS_PRIORITIES, s->tls_priorities != NULL ?
+	    s->tls_priorities : c->tls_priorities,
 	    MHD_OPTION_END);
 	if (l->daemon == NULL)
 		return seterr(err, errlen, "cannot start the HTTP%s daemon on "
@@ -645,9 +646,16 @@ http_connections(struct server *s)
 	unsigned			 n = 0;
 	size_t				 i;
 
+	pthread_mutex_lock(&s->dlock);
 	for (i = 0; i < s->nls; i++)
 		if (s->ls[i].daemon != NULL && (di = MHD_get_daemon_info(
 		    s->ls[i].daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)))
 			n += di->num_connections;
+	/* those a reload replaced, still finishing */
+	for (i = 0; i < s->nretired; i++)
+		if ((di = MHD_get_daemon_info(s->retired[i],
+		    MHD_DAEMON_INFO_CURRENT_CONNECTIONS)) != NULL)
+			n += di->num_connections;
+	pthread_mutex_unlock(&s->dlock);
 	return n;
 }

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -58,6 +59,16 @@ struct server {
 	struct ratelimit	*rate;
 	struct connlimit	*limits;
 	struct committer	*committer;
+	char			*tls_priorities; /* in use: conf's, or a reload's */
+	/* Daemons a reload replaced: quiesced, finishing their connections;
+	 * each generation's PEM strings are kept until all have stopped.
+	 * dlock guards them and every listener's daemon pointer (the
+	 * metrics thread counts connections while a reload swaps them). */
+	pthread_mutex_t		 dlock;
+	struct MHD_Daemon     **retired;
+	size_t			 nretired;
+	char		      **old_pem;
+	size_t			 nold_pem;
 	struct listener		*mls;		/* listen_metrics, or NULL */
 	struct metrics_srv	*metrics;	/* its server (metrics.c) */
 };
