@@ -29,10 +29,18 @@
 #include "domainset.h"
 #include "xmalloc.h"
 
+/* A slot keeps the name's length and hash: a probe compares those
+ * first and reads the string only when both match. */
+struct slot {
+	const char	*name;		/* NULL: empty */
+	size_t		 len;		/* without a final dot */
+	uint64_t	 hash;
+};
+
 struct domainset {
-	const char	**slot;		/* NULL: empty */
-	size_t		  cap;		/* a power of two */
-	size_t		  n;
+	struct slot	*slot;
+	size_t		 cap;		/* a power of two */
+	size_t		 n;
 };
 
 #define DOMAINSET_MIN	16
@@ -44,7 +52,9 @@ fold(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
-/* hash - FNV-1a of the first len bytes, case-folded */
+/* hash - FNV-1a of the first len bytes, case-folded, then mixed: the
+ * table takes the low bits, and FNV-1a's low bits alone mix poorly for
+ * names that differ only before a long common suffix (".example.com") */
 static uint64_t
 hash(const char *s, size_t len)
 {
@@ -53,6 +63,9 @@ hash(const char *s, size_t len)
 
 	for (i = 0; i < len; i++)
 		h = (h ^ fold((unsigned char)s[i])) * 1099511628211ULL;
+	h ^= h >> 32;
+	h *= 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
 	return h;
 }
 
@@ -65,23 +78,20 @@ keylen(const char *s)
 	return len > 0 && s[len - 1] == '.' ? len - 1 : len;
 }
 
-/* same - the stored name e equals the len bytes of s, case aside */
-static int
-same(const char *e, const char *s, size_t len)
-{
-	return keylen(e) == len && strncasecmp(e, s, len) == 0;
-}
-
-/* find - the slot of the len bytes of s, or the empty slot where they
- * would go */
+/* find - the slot of the len bytes of s (hash h), or the empty slot
+ * where they would go */
 static size_t
-find(const struct domainset *set, const char *s, size_t len)
+find(const struct domainset *set, const char *s, size_t len, uint64_t h)
 {
-	size_t	 i = (size_t)hash(s, len) & (set->cap - 1);
+	const struct slot	*e;
+	size_t			 i = (size_t)h & (set->cap - 1);
 
-	while (set->slot[i] != NULL && !same(set->slot[i], s, len))
-		i = (i + 1) & (set->cap - 1);
-	return i;
+	for (;; i = (i + 1) & (set->cap - 1)) {
+		e = &set->slot[i];
+		if (e->name == NULL || (e->hash == h && e->len == len &&
+		    strncasecmp(e->name, s, len) == 0))
+			return i;
+	}
 }
 
 /* grow - double the table and place every name again */
@@ -94,9 +104,9 @@ grow(struct domainset *set)
 	set->cap = old.cap ? old.cap * 2 : DOMAINSET_MIN;
 	set->slot = xcalloc(set->cap, sizeof *set->slot);
 	for (i = 0; i < old.cap; i++)
-		if (old.slot[i] != NULL)
-			set->slot[find(set, old.slot[i],
-			    keylen(old.slot[i]))] = old.slot[i];
+		if (old.slot[i].name != NULL)
+			set->slot[find(set, old.slot[i].name, old.slot[i].len,
+			    old.slot[i].hash)] = old.slot[i];
 	free(old.slot);
 }
 
@@ -114,13 +124,16 @@ domainset_new(void)
 void
 domainset_add(struct domainset *set, const char *d)
 {
-	size_t	 i, len = keylen(d);
+	size_t		 i, len = keylen(d);
+	uint64_t	 h = hash(d, len);
 
 	if ((set->n + 1) * 2 > set->cap)
 		grow(set);
-	i = find(set, d, len);
-	if (set->slot[i] == NULL) {
-		set->slot[i] = d;
+	i = find(set, d, len, h);
+	if (set->slot[i].name == NULL) {
+		set->slot[i].name = d;
+		set->slot[i].len = len;
+		set->slot[i].hash = h;
 		set->n++;
 	}
 }
@@ -143,8 +156,9 @@ domainset_match(const struct domainset *set, const char *domain)
 		return NULL;
 	len = keylen(domain);
 	for (;;) {
-		if (len > 0 && set->slot[i = find(set, p, len)] != NULL)
-			return set->slot[i];
+		if (len > 0 && set->slot[i = find(set, p, len,
+		    hash(p, len))].name != NULL)
+			return set->slot[i].name;
 		if ((dot = memchr(p, '.', len)) == NULL)
 			return NULL;
 		len -= (size_t)(dot + 1 - p);
