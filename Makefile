@@ -50,6 +50,7 @@ SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/metrics.c
 SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/single.c store/proven.c \
 	   store/conflict.c store/migrate.c store/reparse.c store/quarantine.c \
+	   store/purge.c \
 	   store/query.c store/query_site.c store/query_digest.c \
 	   store/query_metrics.c store/store_cmd.c
 SRC_REN	 = render/summary.c render/html.c render/svg.c \
@@ -131,14 +132,16 @@ $(BROWSER_DEP): tests/browser/package.json
 	@[ ! -d tests/browser/node_modules/playwright-core ] || touch $@
 
 # The suite twice: as built, then under ASan+UBSan (build-asan/); the
-# browser test once, on the first build.
-test test-asan: EXTRA_PKGS = postfix
+# browser test once, and the unit tests and the corpus under valgrind, on
+# the first build.  systemd only for systemd-analyze
+# (tests/units.sh): nothing is started with it.
+test test-asan: EXTRA_PKGS = postfix systemd valgrind
 test: deps browser-deps
 	@$(MAKE) --no-print-directory test-build
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
 	  SAN="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  test-build
-	@sh tests/run.sh build build-asan
+	@sh tests/run.sh --valgrind build build-asan
 
 test-asan: deps
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
@@ -148,8 +151,7 @@ test-asan: deps
 
 valgrind: EXTRA_PKGS = valgrind
 valgrind: deps test-build
-	@VALGRIND="valgrind -q --leak-check=full --error-exitcode=1" \
-	  sh tests/run.sh --unit-only build
+	@sh tests/run.sh --unit-only --valgrind build
 
 run: deps all
 	@sh tests/demo.sh build/tlsrpt
@@ -184,7 +186,8 @@ install: $(B)/tlsrpt
 	install -m 755 $(B)/tlsrpt $(DESTDIR)$(BINDIR)/tlsrpt
 	install -m 644 README.md etc/tlsrpt.service etc/tlsrpt-digest.service \
 	  etc/tlsrpt-digest.timer etc/tlsrpt-render.service \
-	  etc/tlsrpt-render.timer etc/tlsrpt.cron \
+	  etc/tlsrpt-render.timer etc/tlsrpt-purge.service \
+	  etc/tlsrpt-purge.timer etc/tlsrpt.cron \
 	  $(DESTDIR)$(PREFIX)/share/doc/tlsrpt/
 	[ -f $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf ] || \
 	  install -m 644 etc/tlsrpt.conf $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf

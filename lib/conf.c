@@ -104,6 +104,8 @@ static const struct conf_entry conf_table[] = {
 	    NULL },
 	{ "quarantine_max_bytes", CONF_SIZE,
 	    offsetof(struct conf, quarantine_max_bytes), "1G", 0, 1024 * GIB, NULL },
+	{ "retention_days", CONF_UINT, offsetof(struct conf, retention_days),
+	    "0", 0, 36500, NULL },
 	{ "dkim", CONF_ENUM, offsetof(struct conf, dkim), "on", 0, 0,
 	    "on|off" },
 	{ "dkim_keys_file", CONF_STR, offsetof(struct conf, dkim_keys_file),
