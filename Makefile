@@ -37,7 +37,8 @@ DEB_PKGS = gcc make libc6-dev pkg-config libjansson-dev zlib1g-dev \
 
 B	?= build
 SRC_LIB	 = lib/xmalloc.c lib/buf.c lib/util.c lib/log.c lib/conf.c \
-	   lib/privdrop.c lib/report.c lib/escape.c lib/orgdomain.c
+	   lib/privdrop.c lib/report.c lib/escape.c lib/orgdomain.c \
+	   lib/domainset.c
 SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/report_time.c ingest/report_domain.c ingest/intake.c \
 	   ingest/spool.c ingest/replay.c ingest/reparse.c \
@@ -45,12 +46,13 @@ SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/http.c ingest/ratelimit.c ingest/connlimit.c \
 	   ingest/committer.c ingest/dkim_gate.c ingest/dkim_keycache.c ingest/mime.c \
 	   ingest/mime_header.c ingest/mime_decode.c ingest/mailbox.c \
-	   ingest/mail.c ingest/mail_door.c ingest/quarantine_cmd.c
+	   ingest/mail.c ingest/mail_door.c ingest/quarantine_cmd.c \
+	   ingest/metrics.c
 SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/single.c store/proven.c \
 	   store/conflict.c store/migrate.c store/reparse.c store/quarantine.c \
 	   store/purge.c \
 	   store/query.c store/query_site.c store/query_digest.c \
-	   store/store_cmd.c
+	   store/query_metrics.c store/store_cmd.c
 SRC_REN	 = render/summary.c render/html.c render/svg.c \
 	   render/site.c render/domain_page.c render/report_page.c \
 	   render/digest.c render/digest_body.c render/alerts.c \
@@ -64,6 +66,10 @@ UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 	install valgrind clean
 
 all: $(B)/tlsrpt
+
+# /metrics names the commit it was built from, when there is one
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+$(B)/ingest/metrics.o: CPPFLAGS += $(if $(GIT_COMMIT),-DTLSRPT_COMMIT='"$(GIT_COMMIT)"')
 
 $(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)

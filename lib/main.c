@@ -28,10 +28,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#ifndef TLSRPT_VERSION
-#define TLSRPT_VERSION "0.1"
-#endif
-
 static const struct {
 	const char	*name;
 	int		(*fn)(struct conf *, int, char **);

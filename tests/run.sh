@@ -72,6 +72,8 @@ for b in "$@"; do
 	tally "$b/postfix" "$out" $?
 	bash tests/attack.sh "$b/tlsrpt" "$PGTMP" "attack$n" >"$out" 2>&1
 	tally "$b/attack" "$out" $?
+	bash tests/ops.sh "$b/tlsrpt" "$PGTMP" "ops$n" >"$out" 2>&1
+	tally "$b/ops" "$out" $?
 	bash tests/render.sh "$b/tlsrpt" "$PGTMP" "ren$n" >"$out" 2>&1
 	tally "$b/render" "$out" $?
 	bash tests/digest.sh "$b/tlsrpt" "$PGTMP" "dig$n" >"$out" 2>&1
