@@ -37,19 +37,22 @@ DEB_PKGS = gcc make libc6-dev pkg-config libjansson-dev zlib1g-dev \
 
 B	?= build
 SRC_LIB	 = lib/xmalloc.c lib/buf.c lib/util.c lib/log.c lib/conf.c \
-	   lib/privdrop.c lib/report.c lib/escape.c lib/orgdomain.c
+	   lib/privdrop.c lib/report.c lib/escape.c lib/orgdomain.c \
+	   lib/domainset.c
 SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/report_time.c ingest/report_domain.c ingest/intake.c \
 	   ingest/spool.c ingest/replay.c ingest/reparse.c \
 	   ingest/ingest_file.c ingest/serve.c ingest/listen.c \
 	   ingest/http.c ingest/ratelimit.c ingest/connlimit.c \
-	   ingest/committer.c ingest/dkim_gate.c ingest/mime.c \
+	   ingest/committer.c ingest/dkim_gate.c ingest/dkim_keycache.c ingest/mime.c \
 	   ingest/mime_header.c ingest/mime_decode.c ingest/mailbox.c \
-	   ingest/mail.c ingest/mail_door.c ingest/quarantine_cmd.c
+	   ingest/mail.c ingest/mail_door.c ingest/quarantine_cmd.c \
+	   ingest/metrics.c
 SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/single.c store/proven.c \
 	   store/conflict.c store/migrate.c store/reparse.c store/quarantine.c \
+	   store/purge.c \
 	   store/query.c store/query_site.c store/query_digest.c \
-	   store/store_cmd.c
+	   store/query_metrics.c store/store_cmd.c
 SRC_REN	 = render/summary.c render/html.c render/svg.c \
 	   render/site.c render/domain_page.c render/report_page.c \
 	   render/digest.c render/digest_body.c render/alerts.c \
@@ -63,6 +66,10 @@ UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 	install valgrind clean
 
 all: $(B)/tlsrpt
+
+# /metrics names the commit it was built from, when there is one
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+$(B)/ingest/metrics.o: CPPFLAGS += $(if $(GIT_COMMIT),-DTLSRPT_COMMIT='"$(GIT_COMMIT)"')
 
 $(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -125,14 +132,16 @@ $(BROWSER_DEP): tests/browser/package.json
 	@[ ! -d tests/browser/node_modules/playwright-core ] || touch $@
 
 # The suite twice: as built, then under ASan+UBSan (build-asan/); the
-# browser test once, on the first build.
-test test-asan: EXTRA_PKGS = postfix
+# browser test once, and the unit tests and the corpus under valgrind, on
+# the first build.  systemd only for systemd-analyze
+# (tests/units.sh): nothing is started with it.
+test test-asan: EXTRA_PKGS = postfix systemd valgrind
 test: deps browser-deps
 	@$(MAKE) --no-print-directory test-build
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
 	  SAN="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  test-build
-	@sh tests/run.sh build build-asan
+	@sh tests/run.sh --valgrind build build-asan
 
 test-asan: deps
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
@@ -142,8 +151,7 @@ test-asan: deps
 
 valgrind: EXTRA_PKGS = valgrind
 valgrind: deps test-build
-	@VALGRIND="valgrind -q --leak-check=full --error-exitcode=1" \
-	  sh tests/run.sh --unit-only build
+	@sh tests/run.sh --unit-only --valgrind build
 
 run: deps all
 	@sh tests/demo.sh build/tlsrpt
@@ -178,7 +186,8 @@ install: $(B)/tlsrpt
 	install -m 755 $(B)/tlsrpt $(DESTDIR)$(BINDIR)/tlsrpt
 	install -m 644 README.md etc/tlsrpt.service etc/tlsrpt-digest.service \
 	  etc/tlsrpt-digest.timer etc/tlsrpt-render.service \
-	  etc/tlsrpt-render.timer etc/tlsrpt.cron \
+	  etc/tlsrpt-render.timer etc/tlsrpt-purge.service \
+	  etc/tlsrpt-purge.timer etc/tlsrpt.cron \
 	  $(DESTDIR)$(PREFIX)/share/doc/tlsrpt/
 	[ -f $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf ] || \
 	  install -m 644 etc/tlsrpt.conf $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf

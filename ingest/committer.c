@@ -47,6 +47,7 @@
 #include "conf.h"
 #include "intake.h"
 #include "log.h"
+#include "metrics.h"
 #include "serve.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -92,11 +93,17 @@ commit(struct committer *cm, struct request *list, size_t n)
 	char			 err[ERRLEN];
 	size_t			 i;
 
+	double			 t0;
+
 	items = xcalloc(n, sizeof *items);
 	for (rq = list, i = 0; rq != NULL; rq = rq->next, i++)
 		items[i] = rq->item;
-	if (intake_submit(&cm->in, items, n, err, sizeof err) == -1)
+	t0 = mono_now();
+	if (intake_submit(&cm->in, items, n, err, sizeof err) == -1) {
 		log_warnx("database: %s", err);
+		metrics_db_error();
+	}
+	metrics_commit(n, mono_now() - t0);
 	for (rq = list, i = 0; rq != NULL; rq = rq->next, i++)
 		rq->item = items[i];
 	free(items);

@@ -67,11 +67,11 @@ void	report_assign_domains(struct report *, const char *hint);
 
 /*
  * report_is_ours - R56: 1 when the home domain or the group of a policy
- * that is not a DANE MX host equals one of domains[0..n) or is a
- * subdomain of one; n == 0: every report is ours.  Needs
- * report_assign_domains() first.
+ * that is not a DANE MX host is one of the names of domains or a
+ * subdomain of one (a hash lookup per label: domainset.h); an empty or
+ * NULL set: every report is ours.  Needs report_assign_domains() first.
  */
-int	report_is_ours(const struct report *, char *const *domains,
-	    size_t n);
+struct domainset;
+int	report_is_ours(const struct report *, const struct domainset *domains);
 
 #endif

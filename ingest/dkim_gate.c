@@ -35,6 +35,7 @@
 #include <opendkim/dkim.h>
 
 #include "dkim_gate.h"
+#include "dkim_keycache.h"
 #include "orgdomain.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -61,6 +62,7 @@ struct gate {
 	unsigned	 max_sigs;
 	struct __res_state res;
 	int		 res_ready;
+	struct keycache	 kc;		/* keys decoded (dkim_keycache.c) */
 };
 
 /* What our callbacks learn of one signature. */
@@ -539,7 +541,16 @@ gate_close(struct gate *g)
 	free(g->keys);
 	if (g->res_ready)
 		res_nclose(&g->res);
+	keycache_clear(&g->kc);
 	free(g);
+}
+
+/* gate_keycache - see dkim_gate.h */
+void
+gate_keycache(const struct gate *g, size_t *hits, size_t *misses)
+{
+	*hits = g->kc.hits;
+	*misses = g->kc.misses;
 }
 
 /* feed - msg to the library with CRLF line ends: a bare LF becomes CRLF,
@@ -670,9 +681,11 @@ gate_check(struct gate *g, const unsigned char *msg, size_t len,
 		return res->outcome;
 	}
 	dkim_set_user_context(d, &m);
+	keycache_enter(&g->kc);
 	st = feed(d, msg, len);
 	if (st == DKIM_STAT_OK)
 		st = dkim_eom(d, NULL);
+	keycache_leave();
 	if (stat_temporary(st) || m.tempfail) {
 		res->outcome = GATE_TEMPFAIL;
 		if (m.tempfail)

@@ -76,6 +76,10 @@ struct gate *gate_open(const struct gate_conf *, char *err, size_t errlen);
 /* gate_close - release the gate; accepts NULL */
 void	gate_close(struct gate *);
 
+/* gate_keycache - how many key decodings the gate's cache answered and
+ * how many went to OpenSSL (dkim_keycache.h) */
+void	gate_keycache(const struct gate *, size_t *hits, size_t *misses);
+
 /*
  * gate_check - judge the message msg[0..len) (headers and body, CRLF or
  * LF line ends).  align[0..nalign) are the domains a signature may align

@@ -76,6 +76,7 @@
 #include "conf.h"
 #include "intake.h"
 #include "log.h"
+#include "metrics.h"
 #include "decode.h"
 #include "serve.h"
 #include "util.h"
@@ -207,6 +208,46 @@ client_addr(struct MHD_Connection *c)
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	return ci != NULL ? ci->client_addr : NULL;
+}
+
+/* xff_value - MHD_KeyValueIterator: every X-Forwarded-For header, joined
+ * by commas in the order received (RFC 9110 §5.3) */
+static enum MHD_Result
+xff_value(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct buf	*b = cls;
+
+	(void)kind;
+	if (strcasecmp(key, "X-Forwarded-For") == 0 && value != NULL) {
+		if (b->len > 0)
+			buf_putc(b, ',');
+		buf_puts(b, value);
+	}
+	return MHD_YES;
+}
+
+/* forwarded - from a trusted proxy, the client its X-Forwarded-For
+ * names becomes rq's client (rate limit, log line, stored source); from
+ * any other peer, or when the header does not parse, the peer stays */
+static void
+forwarded(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	struct sockaddr_storage	 ss;
+	struct buf		 xff = BUF_INIT;
+
+	if (s->conf->n_proxies == 0 ||
+	    !listen_trusted(s->conf, (struct sockaddr *)&rq->addr))
+		return;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, xff_value, &xff);
+	buf_putc(&xff, '\0');
+	if (listen_forwarded(s->conf, xff.len > 1 ? (char *)xff.data : NULL,
+	    &ss) == 0) {
+		rq->addr = ss;
+		listen_addrtext((struct sockaddr *)&rq->addr, rq->client,
+		    sizeof rq->client);
+	}
+	buf_free(&xff);
 }
 
 /* finish - the whole body is here: answer at once, or decode and queue
@@ -371,6 +412,7 @@ headers_in(struct server *s, struct MHD_Connection *c, struct request *rq,
 
 	rq->started = 1;
 	connlimit_phase(s->limits, c, CONN_BODY);
+	forwarded(s, c, rq);
 	if (!path_ok(s->conf, url))
 		return answer(c, rq, MHD_HTTP_NOT_FOUND, "not-found",
 		    "not found");
@@ -383,7 +425,7 @@ headers_in(struct server *s, struct MHD_Connection *c, struct request *rq,
 		snprintf(text, sizeof text, "ambiguous request: %s", why);
 		return answer(c, rq, MHD_HTTP_BAD_REQUEST, "framing", text);
 	}
-	if (!ratelimit_take(s->rate, client_addr(c), mono_now()))
+	if (!ratelimit_take(s->rate, (struct sockaddr *)&rq->addr, mono_now()))
 		return answer(c, rq, MHD_HTTP_TOO_MANY_REQUESTS,
 		    "rate-limited", "too many requests");
 	if ((big = too_large_now(s->conf, c)) == 1)
@@ -470,12 +512,18 @@ request_begin(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct server	*s = cls;
 	struct request	*rq = xcalloc(1, sizeof *rq);
+	const struct sockaddr *peer;
 
 	(void)uri;
 	rq->server = s;
 	connlimit_phase(s->limits, c, CONN_HEAD);
 	clock_gettime(CLOCK_MONOTONIC, &rq->t0);
-	listen_addrtext(client_addr(c), rq->client, sizeof rq->client);
+	peer = client_addr(c);
+	if (peer != NULL && (peer->sa_family == AF_INET ||
+	    peer->sa_family == AF_INET6))
+		memcpy(&rq->addr, peer, peer->sa_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	listen_addrtext(peer, rq->client, sizeof rq->client);
 	return rq;
 }
 
@@ -523,6 +571,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if ((fate = connlimit_fate(s->limits, c)) == NULL)
 		fate = ended(status, toe);
 	log_request(rq, status, rq->verdict ? rq->verdict : fate);
+	metrics_request(status);
+	metrics_report(rq->item.verdict);
 	connlimit_phase(s->limits, c, CONN_IDLE);
 	intake_item_clear(&rq->item);
 	body_drop(s, rq);
@@ -578,7 +628,8 @@ http_start(struct server *s, struct listener *l, char *err, size_t errlen)
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
 	    l->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, s->key_pem,
 	    MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
-	    MHD_OPTION_HTTPS_PRIORITIES, c->tls_priorities,
+	    MHD_OPTION_HTTPS_PRIORITIES, s->tls_priorities != NULL ?
+	    s->tls_priorities : c->tls_priorities,
 	    MHD_OPTION_END);
 	if (l->daemon == NULL)
 		return seterr(err, errlen, "cannot start the HTTP%s daemon on "
@@ -595,9 +646,16 @@ http_connections(struct server *s)
 	unsigned			 n = 0;
 	size_t				 i;
 
+	pthread_mutex_lock(&s->dlock);
 	for (i = 0; i < s->nls; i++)
 		if (s->ls[i].daemon != NULL && (di = MHD_get_daemon_info(
 		    s->ls[i].daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)))
 			n += di->num_connections;
+	/* those a reload replaced, still finishing */
+	for (i = 0; i < s->nretired; i++)
+		if ((di = MHD_get_daemon_info(s->retired[i],
+		    MHD_DAEMON_INFO_CURRENT_CONNECTIONS)) != NULL)
+			n += di->num_connections;
+	pthread_mutex_unlock(&s->dlock);
 	return n;
 }

@@ -118,8 +118,7 @@ intake_decode(const struct conf *conf, struct intake_item *it)
 	/* the door's hint: only mail has one (TLS-Report-Domain) */
 	if (it->hint != NULL)
 		report_assign_domains(it->report, it->hint);
-	it->foreign = !report_is_ours(it->report, conf->domains,
-	    conf->n_domains);
+	it->foreign = !report_is_ours(it->report, conf->domain_set);
 }
 
 /* spool - the item durably into the spool as kind; 0 or -1 with err */

@@ -18,6 +18,14 @@
  *	the family, a prefix length and the address cut to that prefix, so
  *	keys of different prefixes never compare equal.  An IPv4-mapped
  *	IPv6 address (::ffff:a.b.c.d) is its IPv4 address.
+ *
+ *	Behind a reverse proxy every connection comes from the proxy: when
+ *	the peer is one of trusted_proxies, the client is the address its
+ *	X-Forwarded-For names (listen_forwarded: the right-most element
+ *	that is not a trusted proxy; elements left of it were written by
+ *	the client and are never read).  From any other peer the header
+ *	means nothing.  The connection limits are taken at the accept,
+ *	before any header, so they keep counting the proxy.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -31,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
 #include "serve.h"
 #include "util.h"
@@ -43,6 +52,7 @@ log_bound(const struct listener *l)
 	socklen_t		 sl = sizeof ss;
 	char			 shown[INET6_ADDRSTRLEN];
 	const char		*scheme = l->tls ? "https" : "http";
+	const char		*what = l->metrics ? "metrics " : "";
 
 	if (getsockname(l->fd, (struct sockaddr *)&ss, &sl) != 0)
 		return;
@@ -50,13 +60,13 @@ log_bound(const struct listener *l)
 		struct sockaddr_in6 *s6 = (void *)&ss;
 
 		inet_ntop(AF_INET6, &s6->sin6_addr, shown, sizeof shown);
-		log_info("listening on %s://[%s]:%u", scheme, shown,
+		log_info("%slistening on %s://[%s]:%u", what, scheme, shown,
 		    ntohs(s6->sin6_port));
 	} else {
 		struct sockaddr_in *s4 = (void *)&ss;
 
 		inet_ntop(AF_INET, &s4->sin_addr, shown, sizeof shown);
-		log_info("listening on %s://%s:%u", scheme, shown,
+		log_info("%slistening on %s://%s:%u", what, scheme, shown,
 		    ntohs(s4->sin_port));
 	}
 }
@@ -182,4 +192,132 @@ listen_addrtext(const struct sockaddr *sa, char *buf, size_t len)
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
 		    (const void *)sa)->sin6_addr, buf, (socklen_t)len);
+}
+
+/* addr_bytes - sa's address as family 4 or 6 and its bytes (an
+ * IPv4-mapped IPv6 address is IPv4); 0 for another family */
+static int
+addr_bytes(const struct sockaddr *sa, const unsigned char **a)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff };
+
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		*a = (const unsigned char *)&((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr;
+		return 4;
+	}
+	if (sa != NULL && sa->sa_family == AF_INET6) {
+		*a = ((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_addr.s6_addr;
+		if (memcmp(*a, mapped, sizeof mapped) == 0) {
+			*a += sizeof mapped;
+			return 4;
+		}
+		return 6;
+	}
+	return 0;
+}
+
+/* listen_trusted - see serve.h */
+int
+listen_trusted(const struct conf *conf, const struct sockaddr *sa)
+{
+	const struct conf_cidr	*c;
+	const unsigned char	*a;
+	unsigned		 full, rest;
+	size_t			 i;
+	int			 fam;
+
+	if ((fam = addr_bytes(sa, &a)) == 0)
+		return 0;
+	for (i = 0; i < conf->n_proxies; i++) {
+		c = &conf->proxies[i];
+		if (c->family != fam)
+			continue;
+		full = c->bits / 8;
+		rest = c->bits % 8;
+		if (memcmp(a, c->addr, full) == 0 && (rest == 0 ||
+		    (a[full] & (unsigned char)(0xff00u >> rest)) ==
+		    c->addr[full]))
+			return 1;
+	}
+	return 0;
+}
+
+/* xff_entry - one X-Forwarded-For element (blanks trimmed) as an
+ * address: "192.0.2.1", "192.0.2.1:port", "2001:db8::1",
+ * "[2001:db8::1]" or "[2001:db8::1]:port"; 0 or -1 */
+static int
+xff_entry(const char *p, size_t len, struct sockaddr_storage *out)
+{
+	struct sockaddr_in	*s4 = (void *)out;
+	struct sockaddr_in6	*s6 = (void *)out;
+	char			 t[INET6_ADDRSTRLEN + 16], *e;
+	const char		*colon;
+
+	while (len > 0 && (*p == ' ' || *p == '\t'))
+		p++, len--;
+	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len >= sizeof t)
+		return -1;
+	memcpy(t, p, len);
+	t[len] = '\0';
+	memset(out, 0, sizeof *out);
+	if (t[0] == '[') {
+		if ((e = strchr(t, ']')) == NULL || (e[1] != '\0' &&
+		    (e[1] != ':' || e[2] == '\0' ||
+		    e[2 + strspn(e + 2, "0123456789")] != '\0')))
+			return -1;
+		*e = '\0';
+		s6->sin6_family = AF_INET6;
+		return inet_pton(AF_INET6, t + 1, &s6->sin6_addr) == 1 ? 0 : -1;
+	}
+	if (inet_pton(AF_INET6, t, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		return 0;
+	}
+	/* IPv4, maybe with a port: one colon at most */
+	if ((colon = strchr(t, ':')) != NULL) {
+		if (strchr(colon + 1, ':') != NULL || colon[1] == '\0' ||
+		    colon[1 + strspn(colon + 1, "0123456789")] != '\0')
+			return -1;
+		t[colon - t] = '\0';
+	}
+	s4->sin_family = AF_INET;
+	return inet_pton(AF_INET, t, &s4->sin_addr) == 1 ? 0 : -1;
+}
+
+/* listen_forwarded - see serve.h.  From the right: each element a
+ * trusted proxy appended is passed over; the first that is not one is
+ * the client.  What lies left of it was written by the client itself and
+ * is never read, so garbage there cannot make the proxy's own address
+ * the client (whose rate limit every sender behind the proxy shares). */
+int
+listen_forwarded(const struct conf *conf, const char *xff,
+    struct sockaddr_storage *out)
+{
+	struct sockaddr_storage	 cur;
+	const char		*end, *start;
+	int			 any = 0;
+
+	if (xff == NULL)
+		return -1;
+	end = xff + strlen(xff);
+	for (;;) {
+		for (start = end; start > xff && start[-1] != ','; start--)
+			;
+		if (xff_entry(start, (size_t)(end - start), &cur) == -1)
+			return -1;
+		*out = cur;
+		any = 1;
+		if (!listen_trusted(conf, (const struct sockaddr *)&cur))
+			return 0;
+		if (start == xff)
+			break;
+		end = start - 1;
+	}
+	/* every element a trusted proxy: the left-most is the client */
+	return any ? 0 : -1;
 }

@@ -6,7 +6,7 @@
  *	#include "decode.h"
  *
  *	void report_assign_domains(r, hint)
- *	int report_is_ours(r, domains, n)
+ *	int report_is_ours(r, domainset)
  *
  * DESCRIPTION
  *	A report names up to three kinds of domain: the recipient domain
@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "domainset.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -190,20 +191,20 @@ report_assign_domains(struct report *r, const char *hint)
 	free(g);
 }
 
-/* report_is_ours - R56: see report.h */
+/* report_is_ours - R56: see decode.h */
 int
-report_is_ours(const struct report *r, char *const *domains, size_t n)
+report_is_ours(const struct report *r, const struct domainset *domains)
 {
 	size_t	 i;
 
-	if (n == 0)
+	if (domainset_count(domains) == 0)
 		return 1;
 	if (r->home_domain != NULL &&
-	    domain_matches(r->home_domain, domains, n))
+	    domainset_match(domains, r->home_domain) != NULL)
 		return 1;
 	for (i = 0; i < r->n_policies; i++)
 		if (!r->policies[i].dane_mx && r->policies[i].domain != NULL &&
-		    domain_matches(r->policies[i].domain, domains, n))
+		    domainset_match(domains, r->policies[i].domain) != NULL)
 			return 1;
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -31,6 +32,7 @@
 
 struct committer;
 struct conf;
+struct metrics_srv;
 struct connlimit;
 struct ratelimit;
 
@@ -39,6 +41,7 @@ struct listener {
 	const char		*spec;		/* as configured */
 	int			 fd;
 	int			 tls;
+	int			 metrics;	/* listen_metrics */
 	struct MHD_Daemon	*daemon;
 	struct connlimit	*limits;	/* the server's */
 	size_t			 nconns;	/* live; under limits' lock */
@@ -56,6 +59,18 @@ struct server {
 	struct ratelimit	*rate;
 	struct connlimit	*limits;
 	struct committer	*committer;
+	char			*tls_priorities; /* in use: conf's, or a reload's */
+	/* Daemons a reload replaced: quiesced, finishing their connections;
+	 * each generation's PEM strings are kept until all have stopped.
+	 * dlock guards them and every listener's daemon pointer (the
+	 * metrics thread counts connections while a reload swaps them). */
+	pthread_mutex_t		 dlock;
+	struct MHD_Daemon     **retired;
+	size_t			 nretired;
+	char		      **old_pem;
+	size_t			 nold_pem;
+	struct listener		*mls;		/* listen_metrics, or NULL */
+	struct metrics_srv	*metrics;	/* its server (metrics.c) */
 };
 
 /* Where a request stands once its body is complete. */
@@ -77,6 +92,8 @@ struct request {
 	const char		*verdict;	/* for the log line; static */
 	struct server		*server;
 	char			 client[INET6_ADDRSTRLEN];
+	struct sockaddr_storage	 addr;		/* the client's: the peer, or
+						 * whom a trusted proxy names */
 	struct timespec		 t0;
 	struct intake_item	 item;		/* body, client; the verdict */
 	struct MHD_Connection	*conn;		/* for the committer's ops */
@@ -101,6 +118,16 @@ int	listen_addrkey(const struct sockaddr *sa, unsigned v4bits,
 uint32_t listen_addrhash(const struct addrkey *, uint32_t seed);
 /* listen_addrtext - sa as text into buf, "-" when there is none */
 void	listen_addrtext(const struct sockaddr *sa, char *buf, size_t len);
+/* listen_trusted - 1 when sa is in one of conf's trusted_proxies */
+int	listen_trusted(const struct conf *, const struct sockaddr *sa);
+/* listen_forwarded - the client an X-Forwarded-For value names (xff: the
+ * values of every such header joined by commas), seen from a trusted
+ * proxy: the right-most element that is not a trusted proxy itself (the
+ * left-most when all are), into *out; 0, or -1 when xff is NULL or an
+ * element read on the way does not parse (the caller then keeps the
+ * peer's address) */
+int	listen_forwarded(const struct conf *, const char *xff,
+	    struct sockaddr_storage *out);
 
 /* http.c: start the daemon of one bound listener */
 int	http_start(struct server *, struct listener *, char *err,

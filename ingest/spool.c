@@ -438,3 +438,59 @@ spool_entry_free(struct spool_entry *e)
 	memset(e, 0, sizeof *e);
 	return NULL;
 }
+
+/* spool_stat - see spool.h: names only (they begin with the arrival's
+ * unix seconds), no stat(2) per entry: a scraper may ask every few
+ * seconds while tens of thousands of entries wait */
+int
+spool_stat(const char *dir, long *entries, int64_t *oldest)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[4096], *end;
+	long long	 t;
+
+	*entries = 0;
+	*oldest = 0;
+	snprintf(path, sizeof path, "%s/new", dir);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		(*entries)++;
+		t = strtoll(de->d_name, &end, 10);
+		if (end != de->d_name && *end == '.' && t > 0 &&
+		    (*oldest == 0 || t < *oldest))
+			*oldest = (int64_t)t;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* spool_probe - see spool.h: what spool_put would meet, without an
+ * entry: the cap, then a block written and fsync'ed in tmp/ (a full
+ * disk fails the write or the fsync, an unwritable directory the open) */
+int
+spool_probe(const char *dir, size_t max_bytes, char *err, size_t errlen)
+{
+	char		 path[4096];
+	unsigned char	 block[4096];
+	int		 fd, rc = 0;
+
+	if (!room(dir, max_bytes, 0))
+		return seterr(err, errlen, "spool: %s holds %zu bytes or more "
+		    "(spool_max_bytes)", dir, max_bytes);
+	snprintf(path, sizeof path, "%s/tmp/.probe.%d", dir, (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return seterr(err, errlen, "spool: %s: %s", path,
+		    strerror(errno));
+	memset(block, 0, sizeof block);
+	if (write_all(fd, block, sizeof block) == -1 || fsync(fd) == -1)
+		rc = seterr(err, errlen, "spool: write %s: %s", path,
+		    strerror(errno));
+	close(fd);
+	unlink(path);
+	return rc;
+}

@@ -83,6 +83,16 @@ int	spool_names(const char *dir, char ***names, size_t *n, char *err,
 /* spool_count - entries waiting in DIR/new; -1 when it cannot be read */
 long	spool_count(const char *dir);
 
+/* spool_stat - entries waiting in DIR/new and the arrival (unix
+ * seconds) of the oldest, 0 when none; -1 when it cannot be read */
+int	spool_stat(const char *dir, long *entries, int64_t *oldest);
+
+/* spool_probe - 0 when an entry could be written now: under max_bytes,
+ * and a block can be written and fsync'ed in DIR/tmp (then removed);
+ * -1 with err naming what failed */
+int	spool_probe(const char *dir, size_t max_bytes, char *err,
+	    size_t errlen);
+
 /* spool_read - entry name of DIR/new into *e (spool_entry_free), the body
  * at most cap bytes; -1 with err when it cannot be read or is not an entry */
 int	spool_read(const char *dir, const char *name, size_t cap,

@@ -6,6 +6,9 @@
  * redis standardConfig); etc/tlsrpt.conf documents each row and a test
  * checks that the two agree.
  */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "domainset.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -61,6 +65,10 @@ static const struct conf_entry conf_table[] = {
 	    0, 0, NULL },
 	{ "report_path", CONF_LIST, offsetof(struct conf, report_path), NULL,
 	    0, 0, NULL },
+	{ "listen_metrics", CONF_STR, offsetof(struct conf, listen_metrics),
+	    NULL, 0, 0, NULL },
+	{ "trusted_proxies", CONF_LIST, offsetof(struct conf, trusted_proxies),
+	    NULL, 0, 0, NULL },
 	{ "tls_cert", CONF_STR, offsetof(struct conf, tls_cert), NULL, 0, 0, NULL },
 	{ "tls_key", CONF_STR, offsetof(struct conf, tls_key), NULL, 0, 0, NULL },
 	{ "tls_priorities", CONF_STR, offsetof(struct conf, tls_priorities),
@@ -98,6 +106,8 @@ static const struct conf_entry conf_table[] = {
 	    offsetof(struct conf, quarantine_max_bytes), "1G", 0, 1024 * GIB, NULL },
 	{ "quarantine_source_share", CONF_UINT,
 	    offsetof(struct conf, quarantine_source_share), "10", 1, 100, NULL },
+	{ "retention_days", CONF_UINT, offsetof(struct conf, retention_days),
+	    "0", 0, 36500, NULL },
 	{ "dkim", CONF_ENUM, offsetof(struct conf, dkim), "on", 0, 0,
 	    "on|off" },
 	{ "dkim_keys_file", CONF_STR, offsetof(struct conf, dkim_keys_file),
@@ -194,9 +204,16 @@ conf_add_domains(struct conf *c, const char *value, char *why, size_t whylen)
 			free(d);
 			return -1;
 		}
-		c->domains = xreallocarray(c->domains, c->n_domains + 1,
-		    sizeof *c->domains);
+		/* doubling at each power of two: 100,000 domains must not
+		 * cost 100,000 reallocations */
+		if ((c->n_domains & (c->n_domains - 1)) == 0)
+			c->domains = xreallocarray(c->domains,
+			    c->n_domains ? c->n_domains * 2 : 1,
+			    sizeof *c->domains);
 		c->domains[c->n_domains++] = d;
+		if (c->domain_set == NULL)
+			c->domain_set = domainset_new();
+		domainset_add(c->domain_set, d);
 	}
 	return 0;
 }
@@ -457,6 +474,68 @@ bad:
 	    "DOMAIN:ADDRESS", where, c->digest_domain_to.v[i]);
 }
 
+/* conf_cidr - "ADDRESS[/BITS]" (IPv4 or IPv6) into *c; 0 or -1 */
+static int
+conf_cidr(const char *text, struct conf_cidr *c)
+{
+	char		 a[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long	 bits;
+	unsigned	 i, max;
+
+	if (strlen(text) >= sizeof a)
+		return -1;
+	snprintf(a, sizeof a, "%s", text);
+	memset(c, 0, sizeof *c);
+	if ((slash = strchr(a, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, a, c->addr) == 1) {
+		c->family = 4;
+		max = 32;
+	} else if (inet_pton(AF_INET6, a, c->addr) == 1) {
+		c->family = 6;
+		max = 128;
+	} else
+		return -1;
+	bits = max;
+	if (slash != NULL) {
+		if (*slash < '0' || *slash > '9')
+			return -1;
+		bits = strtoul(slash, &end, 10);
+		if (*end != '\0' || bits > max)
+			return -1;
+	}
+	c->bits = (unsigned char)bits;
+	/* the bits past the prefix do not count: cleared once here */
+	for (i = 0; i < 16; i++)
+		if (i * 8 >= bits)
+			c->addr[i] = 0;
+		else if (i * 8 + 8 > bits)
+			c->addr[i] &= (unsigned char)(0xff00u >> (bits % 8));
+	return 0;
+}
+
+/* conf_finish_proxies - trusted_proxies into c->proxies */
+static int
+conf_finish_proxies(struct conf *c, const char *where, char *err,
+    size_t errlen)
+{
+	size_t	 i;
+
+	free(c->proxies);
+	c->proxies = NULL;
+	c->n_proxies = 0;
+	if (c->trusted_proxies.n == 0)
+		return 0;
+	c->proxies = xcalloc(c->trusted_proxies.n, sizeof *c->proxies);
+	for (i = 0; i < c->trusted_proxies.n; i++)
+		if (conf_cidr(c->trusted_proxies.v[i], &c->proxies[i]) == -1)
+			return seterr(err, errlen, "%s: trusted_proxies \"%s\" "
+			    "is not an address or ADDRESS/BITS", where,
+			    c->trusted_proxies.v[i]);
+	c->n_proxies = c->trusted_proxies.n;
+	return 0;
+}
+
 /* conf_finish - list defaults and cross-key checks */
 int
 conf_finish(struct conf *c, char *err, size_t errlen)
@@ -473,6 +552,8 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL))
 		return seterr(err, errlen, "%s: tls_cert and tls_key go "
 		    "together", where);
+	if (conf_finish_proxies(c, where, err, errlen) == -1)
+		return -1;
 	return conf_finish_digest(c, where, err, errlen);
 }
 
@@ -486,12 +567,16 @@ conf_free(struct conf *c)
 		return NULL;
 	free(c->path);
 	free(c->database);
+	c->domain_set = domainset_free(c->domain_set);
 	for (i = 0; i < c->n_domains; i++)
 		free(c->domains[i]);
 	free(c->domains);
 	strlist_free(&c->listen);
 	strlist_free(&c->listen_http);
 	strlist_free(&c->report_path);
+	free(c->listen_metrics);
+	strlist_free(&c->trusted_proxies);
+	free(c->proxies);
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->tls_priorities);

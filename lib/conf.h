@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct domainset;
+
 #define CONF_DEFAULT_PATH	"/etc/tlsrpt/tlsrpt.conf"
 
 /* A list key: repeats and commas add elements. */
@@ -23,11 +25,21 @@ struct strlist {
 	size_t	  n;
 };
 
+/* A trusted_proxies entry: family 4 or 6, a prefix length, the address
+ * with the bits past the prefix cleared. */
+struct conf_cidr {
+	unsigned char	 family;
+	unsigned char	 bits;
+	unsigned char	 addr[16];
+};
+
 struct conf {
 	char	*path;			/* file read, or NULL (defaults only) */
 	char	*database;		/* libpq conninfo; NULL = libpq defaults */
 	char   **domains;		/* policy domains we serve; n_domains == 0: all */
 	size_t	 n_domains;
+	struct domainset *domain_set;	/* the same names, for lookups
+					 * (domainset.h); NULL: none */
 	size_t	 max_report_bytes;	/* inflated JSON cap (R38) */
 	size_t	 max_body_bytes;	/* compressed input cap: a file, a body */
 	size_t	 batch_reports;		/* reports per ingest transaction */
@@ -39,6 +51,11 @@ struct conf {
 	struct strlist listen;		/* ADDRESS:PORT with TLS */
 	struct strlist listen_http;	/* ADDRESS:PORT plain HTTP (reverse proxy) */
 	struct strlist report_path;	/* URL paths taking POSTs; default /tlsrpt */
+	char	*listen_metrics;	/* ADDRESS:PORT, plain HTTP: /metrics,
+					 * /healthz; NULL: none */
+	struct strlist trusted_proxies;	/* CIDRs whose X-Forwarded-For counts */
+	struct conf_cidr *proxies;	/* ... parsed by conf_finish */
+	size_t	 n_proxies;
 	char	*tls_cert;		/* PEM certificate chain file */
 	char	*tls_key;		/* PEM private key file */
 	char	*tls_priorities;	/* GnuTLS priority string */
@@ -59,6 +76,7 @@ struct conf {
 	size_t	 max_inflight_bytes;	/* bodies buffered, all connections */
 	size_t	 quarantine_max_bytes;	/* raw bodies kept of invalid reports */
 	size_t	 quarantine_source_share; /* % of it one source may hold */
+	size_t	 retention_days;	/* "db purge": older goes; 0 = keep */
 
 	/* the mail intake (ingest/mail*.c) */
 	char	*dkim;			/* "on", or "off": no gate, recorded */

@@ -28,10 +28,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#ifndef TLSRPT_VERSION
-#define TLSRPT_VERSION "0.1"
-#endif
-
 static const struct {
 	const char	*name;
 	int		(*fn)(struct conf *, int, char **);
@@ -82,6 +78,9 @@ usage(void)
 {
 	fputs("usage: tlsrpt [-c FILE] [--db CONNINFO] [-n] [-v] COMMAND ...\n"
 	    "  db migrate                 create or upgrade the schema\n"
+	    "  db purge [--dry-run] [--days N] [--batch N]\n"
+	    "                             delete what is older than "
+	    "retention_days\n"
 	    "  ingest [FILE ...]          store report files (JSON or gzip; "
 	    "'-' or none = stdin)\n"
 	    "  summary [--domain D] [--from YYYY-MM-DD] [--to YYYY-MM-DD] "

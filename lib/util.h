@@ -7,6 +7,11 @@
 #include <stddef.h>
 #include <stdarg.h>
 
+/* The version (a build may set it with -DTLSRPT_VERSION=...) */
+#ifndef TLSRPT_VERSION
+#define TLSRPT_VERSION	"0.1"
+#endif
+
 /* One error-buffer size for every 0/-1 function with an err argument. */
 #define ERRLEN	256
 

@@ -181,11 +181,14 @@ rule_quiet(struct digest *d)
 static void
 rule_silent(struct digest *d)
 {
-	size_t	 i;
+	unsigned char	*covered;
+	size_t		 i;
 
+	covered = summary_covered(&d->today, d->conf_domains, d->n_conf);
 	for (i = 0; i < d->n_conf; i++)
-		if (!summary_covers(&d->today, d->conf_domains[i]))
+		if (!covered[i])
 			add(d, ALERT_NO_REPORTS, d->conf_domains[i], NULL);
+	free(covered);
 }
 
 /* alerts_find - see digest.h */

@@ -55,9 +55,12 @@ void	html_foot(struct buf *);
  * when there is no page or no stamp */
 int	html_stamp_of(const char *path, char *out, size_t len);
 
-/* summary_covers - 1 when s has a domain that is conf_domain or one of
- * its subdomains (a configured domain with reports) */
-int	summary_covers(const struct summary *s, const char *conf_domain);
+/* summary_covered - for each of conf[0..n), 1 when s has a domain that
+ * is it or one of its subdomains (a configured domain with reports), in
+ * a new array of n flags (free it); a hash lookup per label of each of
+ * s's domains, not a scan of s per configured domain */
+unsigned char *summary_covered(const struct summary *s, char *const *conf,
+	    size_t n);
 
 /* day_add - the UTC day delta days after day (YYYY-MM-DD) into out;
  * 0, or -1 when day is no day */

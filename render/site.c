@@ -44,6 +44,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "domainset.h"
 #include "html.h"
 #include "log.h"
 #include "query.h"
@@ -162,20 +163,15 @@ worst_now(struct buf *b, const struct daily *d)
 	buf_printf(b, " on %s)", d->day[i]);
 }
 
-/* parent_of - the configured domain that domain is a subdomain of (an
- * MX host with reports of its own), or NULL */
+/* parent_of - the configured domain (of conf, a set of them) that domain
+ * is a subdomain of (an MX host with reports of its own), or NULL: a
+ * lookup per label of its parents, since a site may have 100,000 */
 static const char *
-parent_of(const struct site *st, const char *domain)
+parent_of(const struct domainset *conf, const char *domain)
 {
-	size_t	 i, n = strlen(domain), k;
+	const char	*dot = strchr(domain, '.');
 
-	for (i = 0; i < st->n_conf; i++) {
-		k = strlen(st->conf_domains[i]);
-		if (n > k && domain[n - k - 1] == '.' &&
-		    strcmp(domain + n - k, st->conf_domains[i]) == 0)
-			return st->conf_domains[i];
-	}
-	return NULL;
+	return dot != NULL ? domainset_match(conf, dot + 1) : NULL;
 }
 
 /* index_domains - the table of domains with reports */
@@ -186,7 +182,10 @@ index_domains(struct site *st, struct buf *b)
 	size_t		 i, lo = 0, hi;
 	char		 file[600];
 	const char	*parent;
+	struct domainset *conf = domainset_new();
 
+	for (i = 0; i < st->n_conf; i++)
+		domainset_add(conf, st->conf_domains[i]);
 	/* the tables are sorted by domain, as the summary is: walk them */
 
 	buf_puts(b, "<h2>Domains</h2>\n<table><thead><tr><th>Domain</th>"
@@ -207,7 +206,7 @@ index_domains(struct site *st, struct buf *b)
 		buf_puts(b, "\">");
 		html_text(b, sd->domain);
 		buf_puts(b, "</a>");
-		if ((parent = parent_of(st, sd->domain)) != NULL) {
+		if ((parent = parent_of(conf, sd->domain)) != NULL) {
 			buf_puts(b, " <span class=\"note\">(MX host of ");
 			html_text(b, parent);
 			buf_puts(b, ")</span>");
@@ -235,16 +234,19 @@ index_domains(struct site *st, struct buf *b)
 		daily_free(&d);
 	}
 	buf_puts(b, "</tbody></table>\n");
+	domainset_free(conf);
 }
 
 /* index_silent - the configured domains without a report in the period */
 static void
 index_silent(struct site *st, struct buf *b)
 {
-	size_t	 i, n = 0;
+	unsigned char	*covered;
+	size_t		 i, n = 0;
 
+	covered = summary_covered(&st->sum, st->conf_domains, st->n_conf);
 	for (i = 0; i < st->n_conf; i++) {
-		if (summary_covers(&st->sum, st->conf_domains[i]))
+		if (covered[i])
 			continue;
 		if (n++ == 0)
 			buf_puts(b, "<h2>Configured domains without "
@@ -257,6 +259,7 @@ index_silent(struct site *st, struct buf *b)
 	}
 	if (n > 0)
 		buf_puts(b, "</ul>\n");
+	free(covered);
 }
 
 /* index_kept - a table of quarantined or foreign reports by reason */

@@ -62,6 +62,21 @@ int	store_schema_ok(struct store *, char *err, size_t errlen);
 int	store_stale_reports(struct store *, int64_t *n, char *err,
 	    size_t errlen);
 
+/* What store_purge() deleted (or, dry run, would delete). */
+struct store_purge {
+	int64_t	 reports, policies, details, conflicts, messages;
+	int64_t	 quarantined;
+	size_t	 batches;		/* transactions that deleted rows */
+};
+
+/* store_purge - delete the reports whose day is before cutoff
+ * ("YYYY-MM-DD", UTC) with all their rows, and the quarantine entries
+ * received before it, in transactions of at most batch rows each;
+ * dry_run: count, delete nothing.  0, or -1 with err (what was deleted
+ * before the error stays deleted and is counted in *out). */
+int	store_purge(struct store *, const char *cutoff, size_t batch,
+	    int dry_run, struct store_purge *out, char *err, size_t errlen);
+
 enum store_verdict {
 	STORE_PENDING = 0,	/* not yet decided */
 	STORE_STORED,		/* written: a new report (or its rows rewritten) */

@@ -22,6 +22,7 @@
 # printing reports/s and the ratios, and for (a) and (b) where the CPU
 # went per request (load generator, server, PostgreSQL): the client
 # shares the machine, so that split says what the ratio is made of.
+# Then ingest with 1 and with 100,000 configured domains.
 # Then the mail intake (see its section).  Then, with every limit at its
 # default: serve's peak RSS (VmHWM) while
 # 16 gzip bombs (about 14 KB each, inflating to {"x":[{},{},...]} with 5
@@ -81,6 +82,35 @@ awk -v n="$N" -v s="$stored" -v f="$floor" -v c="$copyfloor" -v t0="$t0" \
 	printf "ingest (stored):    %8.0f reports/s  (%.2f s)\n", s / t, t
 	printf "ratio ingest/parse floor: %8.3f\n", (s / t) / (n / f)
 	printf "ratio ingest/COPY floor:  %8.3f\n", (s / t) / (n / c)
+}'
+
+# --- 100,000 configured domains ------------------------------------------
+# A hosting provider lists every customer domain: "tlsrpt ingest" of the
+# same corpus into two fresh databases, once with one configured domain
+# ("example": every d<N>.example below it, found by the parent walk) and
+# once with 100,000 (d99999.example down to d0.example: the corpus's 50
+# last, where a scan of the list would find them latest), so both store
+# the same reports.  The ratio shows what the
+# lookup (and loading the list) costs; the configuration alone is timed
+# with "tlsrpt -n".
+domains_run() {	# NAME DOMAINS-LINES... ; prints seconds
+	pg_createdb "$W/pg" "$1" >/dev/null
+	{ printf 'database = %s\n' "$(pg_conninfo "$W/pg" "$1")"; cat "$W/$1.domains"; } >"$W/$1.conf"
+	"$BIN" -c "$W/$1.conf" db migrate >/dev/null
+	a=$(date +%s.%N)
+	"$BIN" -c "$W/$1.conf" ingest "$W"/corpus/* >/dev/null
+	b=$(date +%s.%N)
+	echo "$a $b" | awk '{ printf "%.3f", $2 - $1 }'
+}
+echo 'domains = example' >"$W/dom1.domains"
+seq 99999 -1 0 | sed 's/^/domains = d/; s/$/.example/' >"$W/dom100k.domains"
+d1=$(domains_run dom1)
+d100k=$(domains_run dom100k)
+a=$(date +%s.%N); "$BIN" -c "$W/dom100k.conf" -n >/dev/null; b=$(date +%s.%N)
+awk -v n="$N" -v d1="$d1" -v d2="$d100k" -v a="$a" -v b="$b" 'BEGIN {
+	printf "ingest, 1 configured domain:        %8.0f reports/s  (%.2f s)\n", n / d1, d1
+	printf "ingest, 100,000 configured domains: %8.0f reports/s  (%.2f s; loading the list: %.0f ms)\n", n / d2, d2, (b - a) * 1000
+	printf "ratio 100,000 / 1 domain:  %8.3f\n", d1 / d2
 }'
 
 # --- the mail intake ------------------------------------------------------

@@ -1,7 +1,11 @@
 #!/bin/sh
 # run.sh - run every test against the builds named, print "N passed, N failed"
 #
-#   sh tests/run.sh [--unit-only] BUILD_DIR...
+#   sh tests/run.sh [--unit-only] [--valgrind] BUILD_DIR...
+#
+# --valgrind: at the end, the unit tests of the first build again under
+# valgrind, and the corpus through every door (tests/valgrind.sh); with
+# --unit-only, only that.
 #
 # Starts one throwaway PostgreSQL (tests/pg.sh) for the whole run and stops
 # it at the end, also on failure or Ctrl-C.  Each unit program and the
@@ -11,8 +15,10 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 . tests/pg.sh
 
-unit_only=0
+unit_only=0 vg=0
 [ "${1:-}" = "--unit-only" ] && { unit_only=1; shift; }
+[ "${1:-}" = "--valgrind" ] && { vg=1; shift; }
+VGCMD="valgrind -q --leak-check=full --error-exitcode=1"
 : "${TLSRPT_CORPUS:=$(cd .. && pwd)/shared/corpus/real}"
 export TLSRPT_CORPUS
 if [ ! -f "$TLSRPT_CORPUS/MANIFEST.tsv" ]; then
@@ -44,13 +50,16 @@ tally() {
 
 out=$(mktemp)
 n=0
+# is one of the builds ASan's? (tests/fault.sh's parts, below)
+asan_run=0
+for b in "$@"; do ldd "$b/tlsrpt" 2>/dev/null | grep -q libasan && asan_run=1; done
 for b in "$@"; do
 	n=$((n + 1))
 	pg_createdb "$PGTMP" "unit$n" >/dev/null
 	for t in "$b"/tests/test_*; do
 		[ -x "$t" ] || continue
 		TLSRPT_TEST_DB=$(pg_conninfo "$PGTMP" "unit$n") \
-		    ${VALGRIND:-} "$t" >"$out" 2>&1
+		    "$t" >"$out" 2>&1
 		tally "$t" "$out" $?
 	done
 	[ "$unit_only" = 1 ] && continue
@@ -66,18 +75,44 @@ for b in "$@"; do
 	tally "$b/postfix" "$out" $?
 	bash tests/attack.sh "$b/tlsrpt" "$PGTMP" "attack$n" >"$out" 2>&1
 	tally "$b/attack" "$out" $?
+	bash tests/ops.sh "$b/tlsrpt" "$PGTMP" "ops$n" >"$out" 2>&1
+	tally "$b/ops" "$out" $?
 	bash tests/render.sh "$b/tlsrpt" "$PGTMP" "ren$n" >"$out" 2>&1
 	tally "$b/render" "$out" $?
 	bash tests/digest.sh "$b/tlsrpt" "$PGTMP" "dig$n" >"$out" 2>&1
 	tally "$b/digest" "$out" $?
+	bash tests/purge.sh "$b/tlsrpt" "$PGTMP" "pur$n" >"$out" 2>&1
+	tally "$b/purge" "$out" $?
 	# faults injected into real processes (stops PostgreSQL, kills the
-	# server, mounts a tmpfs): under both builds, the plain one for its
-	# memory and timing figures, ASan for the error paths it walks
-	bash tests/fault.sh "$b/tlsrpt" "$PGTMP" "fault$n" >"$out" 2>&1
+	# server, mounts a tmpfs; 3-4 minutes): every part under the ASan
+	# build, for the error paths they walk; under a plain build only the
+	# parts that assert memory budgets (ASan's RSS means nothing), unless
+	# no ASan build is in this run
+	parts=all
+	if [ "$asan_run" = 1 ] && ! ldd "$b/tlsrpt" | grep -q libasan; then
+		parts="hostile mails slowloris"
+	fi
+	FAULT_PARTS=$parts bash tests/fault.sh "$b/tlsrpt" "$PGTMP" "fault$n" \
+	    >"$out" 2>&1
 	tally "$b/fault" "$out" $?
 done
+# valgrind over the first build: the unit tests, then the corpus through
+# every door
+if [ "$vg" = 1 ]; then
+	pg_createdb "$PGTMP" unitvg >/dev/null
+	for t in "$1"/tests/test_*; do
+		[ -x "$t" ] || continue
+		TLSRPT_TEST_DB=$(pg_conninfo "$PGTMP" unitvg) \
+		    $VGCMD "$t" >"$out" 2>&1
+		tally "valgrind $t" "$out" $?
+	done
+	bash tests/valgrind.sh "$1/tlsrpt" "$PGTMP" vg >"$out" 2>&1
+	tally "valgrind $1/tlsrpt" "$out" $?
+fi
 # the browser test once (it tests the HTML, not the build): the first build
 if [ "$unit_only" = 0 ]; then
+	bash tests/units.sh "$1/tlsrpt" >"$out" 2>&1
+	tally "units" "$out" $?
 	bash tests/browser.sh "$1/tlsrpt" "$PGTMP" brw "$1/test-output/browser" \
 	    >"$out" 2>&1
 	tally "$1/browser" "$out" $?

@@ -21,6 +21,7 @@
 #include <libpq-fe.h>
 
 #include "decode.h"
+#include "domainset.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -139,14 +140,17 @@ store_reports(struct report **rs, size_t n, char *const *doms, size_t nd,
 	char	 err[ERRLEN], **raws;
 	size_t	 i;
 	int	 temp = 0, rc;
+	struct domainset *set = domainset_new();
 
+	for (i = 0; i < nd; i++)
+		domainset_add(set, doms[i]);
 	raws = xcalloc(n, sizeof *raws);
 	for (i = 0; i < n; i++) {
 		memset(&items[i], 0, sizeof items[i]);
 		items[i].report = rs[i];
 		if (rs[i] != NULL) {
 			report_assign_domains(rs[i], NULL);
-			items[i].foreign = !report_is_ours(rs[i], doms, nd);
+			items[i].foreign = !report_is_ours(rs[i], set);
 			raws[i] = xasprintf("not json:%s", rs[i]->report_id);
 		} else
 			raws[i] = xstrdup("not json");
@@ -157,6 +161,7 @@ store_reports(struct report **rs, size_t n, char *const *doms, size_t nd,
 	}
 	err[0] = '\0';
 	rc = store_batch(st, items, n, &temp, err, sizeof err);
+	set = domainset_free(set);
 	if (rc == -1)
 		printf("store_batch: %s (temp %d)\n", err, temp);
 	for (i = 0; i < n; i++) {

@@ -181,6 +181,14 @@ static const struct dcase cases[] = {
 	{ "LF line ends, body changed", "example.net",
 	    "example.net plain k1 lf", NULL, M_BODY, NULL, 0, GATE_UNPROVEN,
 	    "body hash mismatch", 0 },
+	/* after many k1 decodings: a key of the same length, other bytes,
+	 * must not be answered from the key cache (dkim_keycache.c) */
+	{ "another key of the same size after the cached one", "example.net",
+	    "example.net other k2", NULL, M_NONE, NULL, 0, GATE_PROVEN,
+	    "example.net", 0 },
+	{ "the first key again, after the other", "example.net",
+	    "example.net plain k1", NULL, M_NONE, NULL, 0, GATE_PROVEN,
+	    "example.net", 0 },
 };
 #define NCASES	(sizeof cases / sizeof cases[0])
 
@@ -268,8 +276,9 @@ run_cases(void)
 	    "plain._domainkey.corp.example.net v=DKIM1; k=rsa; p=%s\n"
 	    "plain._domainkey.evil.test v=DKIM1; k=rsa; p=%s\n"
 	    "plain._domainkey.esp.test v=DKIM1; k=rsa; p=%s\n"
-	    "plain._domainkey.net v=DKIM1; k=rsa; p=%s\n",
-	    pub1, pub1, pub1, pub1, pub1, pub1, pub1, pub1, pub1, pub1);
+	    "plain._domainkey.net v=DKIM1; k=rsa; p=%s\n"
+	    "other._domainkey.example.net v=DKIM1; k=rsa; p=%s\n",
+	    pub1, pub1, pub1, pub1, pub1, pub1, pub1, pub1, pub1, pub1, pub2);
 	fclose(keys);
 
 	/* every case's mail, then one signer run for all */
@@ -321,6 +330,17 @@ run_cases(void)
 		    "reason"))
 			printf("  reason: %s\n", r.reason);
 		t_int(c->name, r.flags, c->flags);
+	}
+	/* libopendkim's key decodings went through the gate's cache: two
+	 * distinct keys (k1's and k2's) decoded once each, every other
+	 * verification answered from the cache */
+	{
+		size_t	hits, misses;
+
+		gate_keycache(g[0], &hits, &misses);
+		t_int("key cache: two keys decoded", (long long)misses, 2);
+		t_ok("key cache: the other verifications hit", hits >= 15,
+		    "hits");
 	}
 	gate_close(g[0]);
 	gate_close(g[1]);

@@ -12,12 +12,14 @@
  * 3. CSV: a quote doubled, the formula guard on every cell from a report,
  *    controls escaped, the figures in their columns.
  * 4. JSON keeps the strings as they are (JSON escaping only).
+ * 5. summary_covered (render/html.c): configured domains with reports.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "html.h"
 #include "query.h"
 #include "summary.h"
 #include "xmalloc.h"
@@ -350,9 +352,39 @@ test_conflicted(void)
 	query_summary_free(&s);
 }
 
+/* test_covered - summary_covered (render/html.c): which configured
+ * domains have reports, the domain itself or a subdomain (the index's
+ * and the digest's "no reports" lists) */
+static void
+test_covered(void)
+{
+	struct summary	 s;
+	char		 a[] = "a.example", b[] = "b.example", d[] = "d.example";
+	char		 e[] = "example", up[] = "C.EXAMPLE", x[] = "xa.example";
+	char		*conf[] = { a, b, d, e, up, x };
+	unsigned char	*f;
+
+	memset(&s, 0, sizeof s);
+	add_domain(&s, "a.example", 1, 1, 0);
+	add_domain(&s, "c.example", 1, 1, 0);
+	add_domain(&s, "mx1.b.example", 1, 1, 0);
+	f = summary_covered(&s, conf, 6);
+	t_int("covered: the domain itself", f[0], 1);
+	t_int("covered: by a subdomain", f[1], 1);
+	t_int("covered: no report", f[2], 0);
+	t_int("covered: the parent of all", f[3], 1);
+	t_int("covered: case", f[4], 1);
+	t_int("covered: a suffix that is no label", f[5], 0);
+	free(f);
+	f = summary_covered(&s, NULL, 0);
+	free(f);
+	query_summary_free(&s);
+}
+
 int
 main(void)
 {
+	test_covered();
 	test_pct();
 	test_text();
 	test_csv();

@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "decode.h"
+#include "domainset.h"
 #include "util.h"
 #include "xmalloc.h"
 #include "t.h"
@@ -1673,11 +1674,13 @@ static void
 test_ours(void)
 {
 	char		 d1[] = "example.com", d2[] = "example.net";
-	char		*doms[] = { d1, d2 };
+	struct domainset *doms = domainset_new();
 	struct report	*r;
 	char		 err[ERRLEN];
 	size_t		 i;
 
+	domainset_add(doms, d1);
+	domainset_add(doms, d2);
 	for (i = 0; i < sizeof(ours_cases) / sizeof(ours_cases[0]); i++) {
 		if (!t_int(ours_cases[i].name, report_parse_json(
 		    ours_cases[i].json, strlen(ours_cases[i].json), MAX_VALUES,
@@ -1685,12 +1688,13 @@ test_ours(void)
 			printf("  err: %s\n", err);
 			continue;
 		}
-		t_int(ours_cases[i].name, report_is_ours(r, doms, 2),
+		t_int(ours_cases[i].name, report_is_ours(r, doms),
 		    ours_cases[i].want);
 		t_int("every report is ours without domains",
-		    report_is_ours(r, NULL, 0), 1);
+		    report_is_ours(r, NULL), 1);
 		report_free(r);
 	}
+	domainset_free(doms);
 }
 
 /* test_flag_names - one stable, distinct name per bit; NULL past the end */
