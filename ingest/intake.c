@@ -20,12 +20,15 @@
  *	straight to the spool instead of each waiting for a connection
  *	attempt.
  */
+#include <arpa/inet.h>
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
 #include "intake.h"
 #include "decode.h"
+#include "orgdomain.h"
 #include "spool.h"
 #include "store.h"
 #include "util.h"
@@ -216,21 +219,67 @@ store_all(struct intake *in, struct intake_item *items, size_t n, char *err,
 	return rc;
 }
 
+/* intake_share - see intake.h.  An HTTPS client's network is a fact; for
+ * a mail every name is a claim (a quarantined mail was not proven), and
+ * the pipe is not told which MTA relayed it.  The From's registrable
+ * domain is the claim a reader of the quarantine groups by; a flood that
+ * changes it each time gets a share per registrable domain it owns or
+ * forges (subdomains do not multiply it), and the whole bound still
+ * trims the largest holder first. */
+void
+intake_share(const struct intake_item *it, char *buf, size_t len)
+{
+	unsigned char	 a[16];
+	char		 dom[256], org[256], net[INET6_ADDRSTRLEN];
+	const char	*tr = it->transport ? it->transport : "unknown";
+
+	if (it->mail != NULL || strcmp(tr, "mail") == 0) {
+		if (it->mail == NULL || it->mail->mail_from == NULL ||
+		    addr_domain(it->mail->mail_from, dom, sizeof dom) == -1)
+			snprintf(buf, len, "mail (no From)");
+		else
+			snprintf(buf, len, "mail %s", org_domain(dom, org,
+			    sizeof org) == 0 ? org : dom);
+		return;
+	}
+	if (it->source == NULL) {
+		snprintf(buf, len, "%s", tr);
+		return;
+	}
+	if (inet_pton(AF_INET, it->source, a) == 1) {
+		a[3] = 0;
+		inet_ntop(AF_INET, a, net, sizeof net);
+		snprintf(buf, len, "%s %s/24", tr, net);
+	} else if (inet_pton(AF_INET6, it->source, a) == 1) {
+		memset(a + 8, 0, 8);
+		inet_ntop(AF_INET6, a, net, sizeof net);
+		snprintf(buf, len, "%s %s/64", tr, net);
+	} else
+		snprintf(buf, len, "%s %s", tr, it->source);
+}
+
 /* keep - step 4: a rejected body into the quarantine, or into the spool
  * (as "invalid", for the quarantine later) when the database did not take
  * it; -1 with err when the database did not */
 static int
 keep(struct intake *in, struct intake_item *it, char *err, size_t errlen)
 {
-	struct store	*st;
-	char		 why[ERRLEN], swhy[ERRLEN];
-	int		 temp = 0;
+	struct store_qbound	 b;
+	struct store		*st;
+	char			 why[ERRLEN], swhy[ERRLEN], share[300];
+	int			 temp = 0;
 
+	intake_share(it, share, sizeof share);
+	b.share = share;
+	b.max_bytes = in->conf->quarantine_max_bytes;
+	b.share_max = b.max_bytes / 100 * in->conf->quarantine_source_share +
+	    b.max_bytes % 100 * in->conf->quarantine_source_share / 100;
+	if (b.max_bytes == 0 || in->conf->quarantine_source_share >= 100)
+		b.share_max = 0;	/* the whole bound is the only one */
 	if ((st = intake_db(in, why, sizeof why)) != NULL) {
 		if (store_quarantine(st, it->transport, it->source, it->reason,
-		    it->raw, it->rawlen, it->mail,
-		    in->conf->quarantine_max_bytes,
-		    &temp, why, sizeof why) == 0) {
+		    it->raw, it->rawlen, it->mail, &b, &temp, why,
+		    sizeof why) == 0) {
 			it->kept = INTAKE_KEPT_QUARANTINE;
 			return 0;
 		}

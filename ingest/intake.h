@@ -126,6 +126,16 @@ void	intake_close(struct intake *);
 void	intake_decode(const struct conf *, struct intake_item *);
 
 /*
+ * intake_share - the source whose share of the quarantine an item's body
+ * uses (store_qbound), into buf: "mail " and the registrable domain of the
+ * mail's From (its domain when it has none; "mail (no From)" without
+ * one); for an address source, the transport and the client's network,
+ * a /24 for IPv4 or a /64 for IPv6 ("https 192.0.2.0/24": one host often
+ * holds many addresses of its network); else the transport and source.
+ */
+void	intake_share(const struct intake_item *, char *buf, size_t len);
+
+/*
  * intake_submit - give every item of items[0..n) its verdict: decode what
  * is not decoded, store the rest in one batch (one transaction), fall back
  * as the flags say.  Returns 0, or -1 when the database failed (for the

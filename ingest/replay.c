@@ -96,6 +96,21 @@ batch_read(struct intake *in, const char *dir, char **names, size_t n,
 	}
 }
 
+/* spool_tidy - see replay.h */
+void
+spool_tidy(const char *dir)
+{
+	char	 err[ERRLEN];
+	size_t	 n;
+
+	if (spool_clean(dir, &n, err, sizeof err) == -1)
+		log_warnx("%s", err);
+	else if (n > 0)
+		log_info("spool: removed %zu unfinished entr%s from %s/tmp "
+		    "(a writer was killed mid-write; never acknowledged)", n,
+		    n == 1 ? "y" : "ies", dir);
+}
+
 /* spool_replay - see replay.h; REPLAY_ENTRIES entries per transaction:
  * one commit per entry made a large spool drain slowly (150 s for 27,000
  * entries), and every second of it competes with new requests */
@@ -159,6 +174,7 @@ cmd_spool(struct conf *conf, int argc, char **argv)
 		log_warnx("spool replay: cannot read %s/new", conf->spool_dir);
 		return EX_NOINPUT_;
 	}
+	spool_tidy(conf->spool_dir);
 	if ((st = cmd_store(conf, "tlsrpt-spool", &rc)) == NULL)
 		return rc;
 	intake_open(&in, conf, "tlsrpt-spool", INTAKE_QUARANTINE, st);

@@ -19,4 +19,12 @@ struct intake;
 int	spool_replay(struct intake *, const char *dir, size_t *done,
 	    char *err, size_t errlen);
 
+/*
+ * spool_tidy - at start of a process that owns the spool ("serve",
+ * "spool replay"): remove the leftovers of writers killed mid-write from
+ * dir/tmp (spool_clean) and log one line saying how many; a failure is
+ * logged, never fatal (the spool still works)
+ */
+void	spool_tidy(const char *dir);
+
 #endif

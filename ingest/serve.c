@@ -58,6 +58,12 @@
 /* After a failed replay, the spool waits this long before the next try. */
 #define DRAIN_BACKOFF_SECONDS	5
 
+/* The replay runs in the main thread, which also takes the signals: a
+ * database that hangs (a lock held) held SIGTERM until it answered (47 s
+ * in tests/fault.sh, systemd kills at 90 s).  Past this a replay
+ * statement is cancelled, the entries stay, SIGTERM is seen. */
+#define DRAIN_STATEMENT_SECONDS	10
+
 /* drain - move waiting spool entries into the database (main thread).
  * While the database is away nothing is scanned: with tens of thousands
  * of entries, reading the directory every second kept this thread busy
@@ -105,6 +111,7 @@ setup(struct server *s)
 		log_warnx("%s", err);
 		return EX_CONFIG_;
 	}
+	spool_tidy(conf->spool_dir);
 	s->nls = conf->listen.n + conf->listen_http.n;
 	s->ls = xcalloc(s->nls, sizeof *s->ls);
 	for (i = 0; i < s->nls; i++) {
@@ -460,6 +467,7 @@ run(struct server *s, sigset_t *sigs)
 	/* replays must not spool again: the quarantine is their fallback */
 	intake_open(&drainer, s->conf, "tlsrpt-spool", INTAKE_QUARANTINE,
 	    NULL);
+	drainer.timeout = DRAIN_STATEMENT_SECONDS;
 	for (;;) {
 		sig = sigtimedwait(sigs, &si, &tick);
 		if (sig == SIGTERM || sig == SIGINT)

@@ -7,6 +7,12 @@
  * SECONDS.NANOSECONDS.PID.SEQ.RANDOM, so the names sort by arrival and two
  * processes sharing a directory never collide.
  *
+ * A writer killed between open and rename leaves a file in tmp/: never
+ * acknowledged, maybe half written, and never read back (only new/ is
+ * replayed).  spool_clean() removes such leftovers when a process that
+ * owns the spool starts (spool_tidy, replay.c), sparing files whose
+ * writer still runs (another process sharing the directory).
+ *
  * The size cap (spool_max_bytes) is checked against a running total: a
  * scan of new/ at most every USAGE_SECONDS, plus what this process wrote
  * since.  Scanning on every put would cost a stat per entry per report
@@ -19,6 +25,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +37,10 @@
 #include "spool.h"
 #include "util.h"
 #include "xmalloc.h"
+
+/* A file in tmp/ older than this is a leftover even if a process with
+ * its writer's PID runs (spool_clean): a write takes well under it. */
+#define STALE_SECONDS	3600
 
 /* Seconds a scan of the spool's size stays good (spool_put). */
 #define USAGE_SECONDS	5
@@ -59,6 +70,57 @@ spool_init(const char *dir, char *err, size_t errlen)
 			return seterr(err, errlen, "spool: mkdir %s: %s", path,
 			    strerror(errno));
 	}
+	return 0;
+}
+
+/* writer_gone - 1 when the process that named tmp entry name (the PID
+ * after the second dot) no longer runs, or is this one: at start, this
+ * process has written nothing yet */
+static int
+writer_gone(const char *name)
+{
+	const char	*p;
+	char		*end;
+	long		 pid;
+
+	if ((p = strchr(name, '.')) == NULL || (p = strchr(p + 1, '.')) == NULL)
+		return 1;		/* not our name: nobody writes it */
+	pid = strtol(p + 1, &end, 10);
+	if (end == p + 1 || *end != '.' || pid <= 0 || pid > INT32_MAX)
+		return 1;
+	if ((pid_t)pid == getpid())
+		return 1;
+	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+}
+
+/* spool_clean - see spool.h */
+int
+spool_clean(const char *dir, size_t *removed, char *err, size_t errlen)
+{
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*d;
+	char		 path[4096];
+	time_t		 now = time(NULL);
+
+	*removed = 0;
+	snprintf(path, sizeof path, "%s/tmp", dir);
+	if ((d = opendir(path)) == NULL)
+		return seterr(err, errlen, "spool: %s: %s", path,
+		    strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==
+		    -1 || S_ISDIR(sb.st_mode))
+			continue;
+		if (!writer_gone(de->d_name) &&
+		    now - sb.st_mtime < STALE_SECONDS)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			(*removed)++;
+	}
+	closedir(d);
 	return 0;
 }
 

@@ -53,6 +53,16 @@ struct spool_entry {
 /* spool_init - create DIR, DIR/tmp and DIR/new (mode 0700) if missing */
 int	spool_init(const char *dir, char *err, size_t errlen);
 
+/* spool_clean - at start: remove what a writer killed mid-write left in
+ * DIR/tmp (an entry there was never acknowledged, and may be half
+ * written: it is never replayed).  Only files whose writer (the PID in
+ * the name) is gone, or is this process, or that are older than an hour
+ * (a PID reused), so that another process sharing the spool keeps the
+ * entry it is writing.  *removed: how many; -1 with err when DIR/tmp
+ * cannot be read. */
+int	spool_clean(const char *dir, size_t *removed, char *err,
+	    size_t errlen);
+
 /* spool_chown - hand DIR and its subdirectories to uid:gid (before a
  * daemon drops privileges) */
 int	spool_chown(const char *dir, uid_t, gid_t, char *err, size_t errlen);

@@ -104,6 +104,8 @@ static const struct conf_entry conf_table[] = {
 	    NULL },
 	{ "quarantine_max_bytes", CONF_SIZE,
 	    offsetof(struct conf, quarantine_max_bytes), "1G", 0, 1024 * GIB, NULL },
+	{ "quarantine_source_share", CONF_UINT,
+	    offsetof(struct conf, quarantine_source_share), "10", 1, 100, NULL },
 	{ "retention_days", CONF_UINT, offsetof(struct conf, retention_days),
 	    "0", 0, 36500, NULL },
 	{ "dkim", CONF_ENUM, offsetof(struct conf, dkim), "on", 0, 0,

@@ -75,6 +75,7 @@ struct conf {
 	size_t	 max_header_bytes;	/* per connection, headers and buffers */
 	size_t	 max_inflight_bytes;	/* bodies buffered, all connections */
 	size_t	 quarantine_max_bytes;	/* raw bodies kept of invalid reports */
+	size_t	 quarantine_source_share; /* % of it one source may hold */
 	size_t	 retention_days;	/* "db purge": older goes; 0 = keep */
 
 	/* the mail intake (ingest/mail*.c) */

@@ -5,7 +5,7 @@
  *	#include "store.h"
  *
  *	int store_quarantine(s, transport, source, reason, raw, rawlen,
- *	    mail, max_bytes, &temp, err, errlen)
+ *	    mail, &bound, &temp, err, errlen)
  *	int store_quarantine_delete(s, ids, n, err, errlen)
  *
  * DESCRIPTION
@@ -13,7 +13,13 @@
  *	here so that a parser fix can recover it with "tlsrpt reparse":
  *	Postfix's reporter never sends a report twice (sql/002_quarantine.sql).
  *	The same bytes (sha256) are kept once; the table is bounded by
- *	quarantine_max_bytes, the oldest rows going first.
+ *	quarantine_max_bytes.  Each body counts against its source's share
+ *	(store_qbound.share, chosen by the door: a client's network, a
+ *	mail's From domain): one source holds at most share_max bytes, its
+ *	own oldest going first, so a flood from one place cannot push out
+ *	what others sent (sql/008_quarantine_share.sql).  Past the whole
+ *	bound, the source holding most gives way first, oldest first.  The
+ *	body just received always stays, whatever its size.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -31,16 +37,31 @@
 
 #define INSERT_QUARANTINE						\
 	"INSERT INTO quarantine (transport, source, reason, raw, raw_sha256, "\
-	"dkim, message_id, mail_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "\
-	"ON CONFLICT (raw_sha256) DO NOTHING"
+	"dkim, message_id, mail_from, share) VALUES ($1, $2, $3, $4, $5, $6, "\
+	"$7, $8, $9) ON CONFLICT (raw_sha256) DO NOTHING"
 
-/* Drop the oldest bodies until the rest fit $1 bytes; the newest stays
- * whatever its size, so the body just received is never lost at once. */
-#define TRIM_QUARANTINE							\
+/* Source $1's oldest bodies until the rest of its own fit $2 bytes; its
+ * newest stays whatever its size, so the body just received is never
+ * lost at once.  Only the source that just grew can be over its share. */
+#define TRIM_SHARE							\
 	"DELETE FROM quarantine WHERE id IN (SELECT id FROM (SELECT id, "	\
 	"sum(octet_length(raw)) OVER (ORDER BY id DESC) AS upto "	\
-	"FROM quarantine) t WHERE upto > $1::bigint "			\
-	"AND id < (SELECT max(id) FROM quarantine))"
+	"FROM quarantine WHERE share = $1) t WHERE upto > $2::bigint "	\
+	"AND id < (SELECT max(id) FROM quarantine WHERE share = $1))"
+
+/* Then the whole to $1 bytes: bodies in the order the sources give way
+ * (most bytes held first; each source's oldest first), dropped while what
+ * is left is over the bound; the newest body of all stays. */
+#define TRIM_QUARANTINE							\
+	"WITH s AS (SELECT share, sum(octet_length(raw)) AS held "	\
+	"FROM quarantine GROUP BY share), "				\
+	"o AS (SELECT q.id, octet_length(q.raw) AS len, "		\
+	"sum(octet_length(q.raw)) OVER (ORDER BY s.held DESC, q.share, "	\
+	"q.id ROWS UNBOUNDED PRECEDING) AS freed "			\
+	"FROM quarantine q JOIN s USING (share) "			\
+	"WHERE q.id < (SELECT max(id) FROM quarantine)) "		\
+	"DELETE FROM quarantine WHERE id IN (SELECT id FROM o "		\
+	"WHERE (SELECT sum(held) FROM s) - (freed - len) > $1::bigint)"
 
 /* query - a statement with parameters that returns no rows */
 static int
@@ -57,16 +78,27 @@ query(struct store *s, const char *sql, int n, const char *const *param,
 	return 0;
 }
 
-/* trim - drop the oldest bodies past max_bytes (0: no bound) */
+/* trim - the source's share, then the whole (0: no bound) */
 static int
-trim(struct store *s, size_t max_bytes, char *err, size_t errlen)
+trim(struct store *s, const char *share, const struct store_qbound *b,
+    char *err, size_t errlen)
 {
-	const char	*param[1];
+	const char	*param[2];
 	char		 cap[INT64_TEXT];
 
-	if (max_bytes == 0)
+	if (b == NULL)
 		return 0;
-	snprintf(cap, sizeof cap, "%zu", max_bytes);
+	if (b->share_max > 0) {
+		snprintf(cap, sizeof cap, "%zu", b->share_max);
+		param[0] = share;
+		param[1] = cap;
+		if (query(s, TRIM_SHARE, 2, param, NULL, NULL,
+		    "quarantine trim share", err, errlen) == -1)
+			return -1;
+	}
+	if (b->max_bytes == 0)
+		return 0;
+	snprintf(cap, sizeof cap, "%zu", b->max_bytes);
 	param[0] = cap;
 	return query(s, TRIM_QUARANTINE, 1, param, NULL, NULL,
 	    "quarantine trim", err, errlen);
@@ -76,13 +108,13 @@ trim(struct store *s, size_t max_bytes, char *err, size_t errlen)
 int
 store_quarantine(struct store *s, const char *transport, const char *source,
     const char *reason, const unsigned char *raw, size_t rawlen,
-    const struct store_mail *mail, size_t max_bytes, int *temp, char *err,
-    size_t errlen)
+    const struct store_mail *mail, const struct store_qbound *bound,
+    int *temp, char *err, size_t errlen)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen = 0;
-	const char	*param[8];
-	int		 len[8] = { 0 }, fmt[8] = { 0, 0, 0, 1, 1, 0, 0, 0 };
+	const char	*param[9], *share;
+	int		 len[9] = { 0 }, fmt[9] = { 0, 0, 0, 1, 1, 0, 0, 0, 0 };
 
 	*temp = 0;
 	if (rawlen > INT32_MAX)
@@ -97,12 +129,14 @@ store_quarantine(struct store *s, const char *transport, const char *source,
 	param[5] = mail ? mail->dkim : NULL;
 	param[6] = mail ? mail->message_id : NULL;
 	param[7] = mail ? mail->mail_from : NULL;
+	share = bound != NULL && bound->share != NULL ? bound->share : "";
+	param[8] = share;
 	len[3] = (int)rawlen;
 	len[4] = (int)mdlen;
 	if (exec_cmd(s, "BEGIN", "begin", err, errlen) == 0 &&
-	    query(s, INSERT_QUARANTINE, 8, param, len, fmt, "quarantine",
+	    query(s, INSERT_QUARANTINE, 9, param, len, fmt, "quarantine",
 	    err, errlen) == 0 &&
-	    trim(s, max_bytes, err, errlen) == 0 &&
+	    trim(s, share, bound, err, errlen) == 0 &&
 	    exec_cmd(s, "COMMIT", "commit", err, errlen) == 0)
 		return 0;
 	rollback(s);

@@ -154,19 +154,31 @@ int	store_batch(struct store *, struct store_item *items, size_t n,
 int	store_replace(struct store *, struct store_item *item,
 	    int64_t conflict_id, int *temp, char *err, size_t errlen);
 
+/* How the quarantine is bounded (store_quarantine; all borrowed). */
+struct store_qbound {
+	const char	*share;		/* the source the body counts against
+					 * (intake_share); NULL: "" */
+	size_t		 share_max;	/* bytes one source holds; 0: no bound */
+	size_t		 max_bytes;	/* bytes of all; 0: no bound */
+};
+
 /*
  * store_quarantine - keep the raw bytes of a report we could not accept
  * (answered 400, or no longer parsing), with the reason, so that a parser
  * fix can recover it with "tlsrpt reparse"; a mail (raw: the whole
- * message) with the gate's result from mail (NULL for other doors).  The same bytes (sha256) are
- * kept once.  The table is bounded: after the insert, the oldest rows are
- * dropped until all raw bytes together fit max_bytes (0: no bound).
- * Returns 0, or -1 with err (*temp = 1 when the database is unreachable).
+ * message) with the gate's result from mail (NULL for other doors).  The
+ * same bytes (sha256) are kept once.  The table is bounded (bound; NULL:
+ * not at all): after the insert, the oldest bodies of the same share are
+ * dropped until that share fits share_max, then bodies of the share that
+ * holds most (oldest first) until all fit max_bytes; the body just
+ * received stays whatever its size.  Returns 0, or -1 with err (*temp = 1
+ * when the database is unreachable).
  */
 int	store_quarantine(struct store *, const char *transport,
 	    const char *source, const char *reason, const unsigned char *raw,
-	    size_t rawlen, const struct store_mail *mail, size_t max_bytes,
-	    int *temp, char *err, size_t errlen);
+	    size_t rawlen, const struct store_mail *mail,
+	    const struct store_qbound *bound, int *temp, char *err,
+	    size_t errlen);
 
 /*
  * What "tlsrpt quarantine" shows and releases: a quarantined body (kind

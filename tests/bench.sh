@@ -34,6 +34,9 @@
 # under 256 slow bodies from one /24.
 # Last, "tlsrpt digest" and "tlsrpt render" over a generated year of
 # 1,000 domains (365,000 reports; BENCH_YEAR_DOMAINS).
+# Then tests/bench/load.sh: 256 HTTPS clients for 30 s (errors, lost
+# reports, latency percentiles, peak RSS) and a replay storm (1,000
+# reports posted 10 times each: exactly 1,000 stored, asserted).
 # No pass/fail: numbers.
 # BENCH_KEY=rsa uses an RSA-2048 certificate instead.
 # BENCH_CLIENTS, BENCH_KA_CLIENTS and BENCH_THREADS (serve's threads,
@@ -363,3 +366,7 @@ awk -v yd="$YD" -v n="$loaded" -v t0="$t0" -v t1="$t1" -v dg="$dg" \
 	printf "full render, 31 days:         %s s (%d pages; target < 60 s)\n", full, pages
 	printf "render again, nothing new:    %s s\n", again
 }'
+
+# --- many senders at once, and a replay storm (tests/bench/load.sh) -------
+echo
+bash tests/bench/load.sh "$BIN"

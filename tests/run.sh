@@ -50,6 +50,9 @@ tally() {
 
 out=$(mktemp)
 n=0
+# is one of the builds ASan's? (tests/fault.sh's parts, below)
+asan_run=0
+for b in "$@"; do ldd "$b/tlsrpt" 2>/dev/null | grep -q libasan && asan_run=1; done
 for b in "$@"; do
 	n=$((n + 1))
 	pg_createdb "$PGTMP" "unit$n" >/dev/null
@@ -80,6 +83,18 @@ for b in "$@"; do
 	tally "$b/digest" "$out" $?
 	bash tests/purge.sh "$b/tlsrpt" "$PGTMP" "pur$n" >"$out" 2>&1
 	tally "$b/purge" "$out" $?
+	# faults injected into real processes (stops PostgreSQL, kills the
+	# server, mounts a tmpfs; 3-4 minutes): every part under the ASan
+	# build, for the error paths they walk; under a plain build only the
+	# parts that assert memory budgets (ASan's RSS means nothing), unless
+	# no ASan build is in this run
+	parts=all
+	if [ "$asan_run" = 1 ] && ! ldd "$b/tlsrpt" | grep -q libasan; then
+		parts="hostile mails slowloris"
+	fi
+	FAULT_PARTS=$parts bash tests/fault.sh "$b/tlsrpt" "$PGTMP" "fault$n" \
+	    >"$out" 2>&1
+	tally "$b/fault" "$out" $?
 done
 # valgrind over the first build: the unit tests, then the corpus through
 # every door

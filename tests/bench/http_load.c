@@ -5,7 +5,7 @@
  *	http_load - post report files to a URL from many threads
  *
  * SYNOPSIS
- *	http_load [-k] [-c CONCURRENCY] [-n REQUESTS] [--plain]
+ *	http_load [-k] [-c CONCURRENCY] [-n REQUESTS] [-d SECONDS] [--plain]
  *	    [--cacert FILE] [--type CONTENT-TYPE] URL FILE...
  *
  * DESCRIPTION
@@ -14,7 +14,11 @@
  *	a corpus of distinct reports is posted as distinct reports.
  *	CONCURRENCY worker threads (default 8) claim request numbers from
  *	one atomic counter until REQUESTS (default: the number of FILEs)
- *	have been claimed; each number is posted exactly once.
+ *	have been claimed; each number is posted exactly once.  With -d,
+ *	they stop claiming once SECONDS have passed instead (and REQUESTS,
+ *	when given too, still bounds the count); requests then go on
+ *	through the FILEs in order, so with enough FILEs each report is
+ *	posted once.
  *
  *	By default every request opens a new TCP connection and, for
  *	https, does a full TLS handshake (TLS 1.2 or later, default
@@ -43,7 +47,11 @@
  *		requests: N ok: M seconds: S.SSSSSS rate: R.R/s
  *		cpu: S.SSSSSS	(this process, user + system, while posting)
  *		status CODE: COUNT	(one line per code seen, ascending)
- *	ok counts 2xx answers; rate is requests (all of them) per second
+ *		latency ms: p50 A p90 B p99 C max D
+ *		files: K	(distinct FILEs posted: min(requests, FILEs))
+ *	ok counts 2xx answers; latency is from the first byte sent (the
+ *	connection opened, for a new one) to the answer read, over every
+ *	request; rate is requests (all of them) per second
  *	of wall-clock time; status 0 counts requests that got no complete
  *	HTTP answer (connect, TLS, timeout or protocol error).  The first
  *	few such errors are described on standard error.
@@ -108,6 +116,7 @@ static struct {
 	size_t		*reqlen;
 	size_t		 nreq;
 	unsigned long	 total;		/* requests to make */
+	double		 until;		/* -d: no claim after (monotonic) */
 } g;
 
 static atomic_ulong next_index;		/* next request number to claim */
@@ -128,13 +137,16 @@ struct conn {
 struct worker {
 	pthread_t	 tid;
 	unsigned long	 count[NSTATUS];
+	double		*ms;		/* each request's latency */
+	size_t		 nms, capms;
 };
 
 /* usage - the synopsis on stderr, exit 64 */
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs("usage: http_load [-k] [-c CONCURRENCY] [-n REQUESTS] [--plain]\n"
+	fputs("usage: http_load [-k] [-c CONCURRENCY] [-n REQUESTS] "
+	    "[-d SECONDS] [--plain]\n"
 	    "\t[--cacert FILE] [--type CONTENT-TYPE] URL FILE...\n", stderr);
 	exit(EX_USAGE);
 }
@@ -836,20 +848,33 @@ post(struct conn *c, unsigned long i)
 	return 0;
 }
 
-/* worker - claim request numbers until none are left */
+static double now(void);
+
+/* worker - claim request numbers until none are left (or time is up) */
 static void *
 worker(void *arg)
 {
 	struct worker	*w = arg;
 	struct conn	*c = xmalloc(sizeof(*c));
 	unsigned long	 i;
+	double		 t0;
 
 	c->fd = -1;
 	c->ssl = NULL;
 	c->pos = c->len = 0;
 	c->broken = c->used = 0;
-	while ((i = atomic_fetch_add(&next_index, 1)) < g.total)
+	while ((g.until == 0 || now() < g.until) &&
+	    (i = atomic_fetch_add(&next_index, 1)) < g.total) {
+		t0 = now();
 		w->count[post(c, i)]++;
+		if (w->nms == w->capms) {
+			w->capms = w->capms ? 2 * w->capms : 1024;
+			if ((w->ms = realloc(w->ms, w->capms *
+			    sizeof(*w->ms))) == NULL)
+				fatal("out of memory");
+		}
+		w->ms[w->nms++] = (now() - t0) * 1e3;
+	}
 	conn_close(c);
 	free(c);
 	return NULL;
@@ -872,6 +897,27 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* dblcmp - qsort order of latencies */
+static int
+dblcmp(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* pct - the p-th percentile of n sorted values (nearest rank) */
+static double
+pct(const double *v, size_t n, double p)
+{
+	size_t	 k;
+
+	if (n == 0)
+		return 0;
+	k = (size_t)(p / 100 * (double)n + 0.999999);
+	return v[k == 0 ? 0 : (k > n ? n - 1 : k - 1)];
+}
+
 int
 main(int argc, char **argv)
 {
@@ -886,13 +932,15 @@ main(int argc, char **argv)
 	struct worker	*w;
 	struct addrinfo	 hints;
 	unsigned long	 conc = 8, total = 0, sum[NSTATUS], ok = 0, nthreads, t;
+	unsigned long	 made = 0, duration = 0;
 	unsigned char	*body;
-	size_t		 bodylen, k;
-	double		 t0, secs;
+	size_t		 bodylen, k, nall = 0;
+	double		 t0, secs, *all;
 	struct rusage	 ru0, ru1;
 	int		 ch, plain = 0, err, s;
 
-	while ((ch = getopt_long(argc, argv, "kc:n:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "kc:n:d:", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'k':
 			g.keepalive = 1;
@@ -902,6 +950,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			total = number(optarg, ULONG_MAX / 2);
+			break;
+		case 'd':
+			duration = number(optarg, 86400);
 			break;
 		case 'P':
 			plain = 1;
@@ -944,7 +995,7 @@ main(int argc, char **argv)
 		build_request(k, path, authority, type, body, bodylen);
 		free(body);
 	}
-	g.total = total ? total : g.nreq;
+	g.total = total ? total : duration ? ULONG_MAX / 2 : g.nreq;
 
 	/* a server that resets under TLS must not kill us with SIGPIPE */
 	signal(SIGPIPE, SIG_IGN);
@@ -955,6 +1006,8 @@ main(int argc, char **argv)
 		fatal("out of memory");
 	getrusage(RUSAGE_SELF, &ru0);
 	t0 = now();
+	if (duration > 0)
+		g.until = t0 + (double)duration;
 	for (t = 0; t < nthreads; t++)
 		if ((err = pthread_create(&w[t].tid, NULL, worker, &w[t])) != 0)
 			fatal("pthread_create: %s", strerror(err));
@@ -969,13 +1022,31 @@ main(int argc, char **argv)
 			sum[s] += w[t].count[s];
 	for (s = 200; s < 300; s++)
 		ok += sum[s];
-	printf("requests: %lu ok: %lu seconds: %.6f rate: %.1f/s\n", g.total,
-	    ok, secs, secs > 0 ? (double)g.total / secs : 0.0);
+	for (s = 0; s < NSTATUS; s++)
+		made += sum[s];
+	printf("requests: %lu ok: %lu seconds: %.6f rate: %.1f/s\n", made,
+	    ok, secs, secs > 0 ? (double)made / secs : 0.0);
 	printf("cpu: %.6f\n", tv_secs(&ru1.ru_utime) - tv_secs(&ru0.ru_utime) +
 	    tv_secs(&ru1.ru_stime) - tv_secs(&ru0.ru_stime));
 	for (s = 0; s < NSTATUS; s++)
 		if (sum[s] > 0)
 			printf("status %d: %lu\n", s, sum[s]);
+	for (t = 0; t < nthreads; t++)
+		nall += w[t].nms;
+	if ((all = malloc((nall ? nall : 1) * sizeof(*all))) == NULL)
+		fatal("out of memory");
+	for (nall = 0, t = 0; t < nthreads; t++) {
+		if (w[t].nms > 0)
+			memcpy(all + nall, w[t].ms, w[t].nms * sizeof(*all));
+		nall += w[t].nms;
+		free(w[t].ms);
+	}
+	qsort(all, nall, sizeof(*all), dblcmp);
+	printf("latency ms: p50 %.1f p90 %.1f p99 %.1f max %.1f\n",
+	    pct(all, nall, 50), pct(all, nall, 90), pct(all, nall, 99),
+	    nall ? all[nall - 1] : 0.0);
+	printf("files: %lu\n", made < g.nreq ? made : (unsigned long)g.nreq);
+	free(all);
 	if (atomic_load(&nerrors) > MAX_ERRORS)
 		fprintf(stderr, "http_load: %u more errors not shown\n",
 		    atomic_load(&nerrors) - MAX_ERRORS);

@@ -378,7 +378,7 @@ test_reparse(void)
 	    NULL);
 	t_int("reparse quarantine a body", store_quarantine(st, "https",
 	    "198.51.100.3", "was broken", (const unsigned char *)json3,
-	    strlen(json3), NULL, 0, &temp, err, sizeof err), 0);
+	    strlen(json3), NULL, NULL, &temp, err, sizeof err), 0);
 
 	/* now with domains: reparse.test and q.test ours (conf) */
 	intake_open(&in, &conf, "test-intake", 0, store_open(conninfo,

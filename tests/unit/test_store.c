@@ -660,6 +660,57 @@ test_integrity(void)
 	    "0/0");
 }
 
+/* qput - a body of 100 bytes, distinct by tag, from share */
+static int
+qput(const char *tag, const char *share, size_t share_max, size_t max)
+{
+	struct store_qbound	 b = { share, share_max, max };
+	unsigned char		 body[100];
+	char			 err[ERRLEN];
+	int			 temp;
+
+	memset(body, 'x', sizeof body);
+	memcpy(body, tag, strlen(tag));
+	return store_quarantine(st, "https", NULL, tag, body, sizeof body,
+	    NULL, &b, &temp, err, sizeof err);
+}
+
+/* test_quarantine_share - a flood from one source trims its own oldest
+ * (its share), never another source's bodies; past the whole bound, the
+ * source holding most gives way first */
+static void
+test_quarantine_share(void)
+{
+	char	 tag[16];
+	int	 i, rc = 0;
+
+	q("DELETE FROM quarantine", NULL, NULL);
+	rc |= qput("b1", "https 198.51.100.0/24", 300, 1000);
+	rc |= qput("b2", "https 198.51.100.0/24", 300, 1000);
+	for (i = 1; i <= 20; i++) {
+		snprintf(tag, sizeof tag, "f%d", i);
+		rc |= qput(tag, "https 203.0.113.0/24", 300, 1000);
+	}
+	t_int("share: kept", rc, 0);
+	t_str("share: a flood of 20 keeps its newest 3 (300 bytes), the "
+	    "other source both", q("SELECT string_agg(reason, ',' ORDER BY "
+	    "id) FROM quarantine", NULL, NULL), "b1,b2,f18,f19,f20");
+	t_str("share: recorded", q("SELECT string_agg(DISTINCT share, ',') "
+	    "FROM quarantine", NULL, NULL),
+	    "https 198.51.100.0/24,https 203.0.113.0/24");
+	/* past the whole bound (500): the flood holds most, it gives way */
+	rc |= qput("c1", "mail c.test", 0, 500);
+	t_str("whole bound: the source holding most gives way first",
+	    q("SELECT string_agg(reason, ',' ORDER BY id) FROM quarantine",
+	    NULL, NULL), "b1,b2,f19,f20,c1");
+	/* a source alone, over its share with one body: it stays */
+	rc |= qput("d1", "mail d.test", 50, 0);
+	t_str("share: the newest body stays whatever its size",
+	    q("SELECT count(*) FROM quarantine WHERE share = 'mail d.test'",
+	    NULL, NULL), "1");
+	q("DELETE FROM quarantine", NULL, NULL);
+}
+
 /* test_quarantine - bodies kept once, the oldest dropped past the cap,
  * read back by pages and deleted by id (recovery: test_intake.c) */
 static void
@@ -679,6 +730,7 @@ test_quarantine(void)
 	int64_t		 ids[2] = { 0, 0 };
 	size_t		 i;
 	int		 temp = 0, rc = 0;
+	const struct store_qbound cap250 = { "q", 0, 250 };
 
 	for (i = 0; i < 3; i++) {
 		memset(body[i], 'a' + (int)i, sizeof body[i]);
@@ -686,27 +738,27 @@ test_quarantine(void)
 	}
 	memset(big, 'z', sizeof big);
 	rc |= store_quarantine(st, "https", "192.0.2.9", "neither gzip nor JSON",
-	    body[0], sizeof body[0], NULL, 250, &temp, err, sizeof err);
+	    body[0], sizeof body[0], NULL, &cap250, &temp, err, sizeof err);
 	rc |= store_quarantine(st, "https", "192.0.2.9", "again", body[0],
-	    sizeof body[0], NULL, 250, &temp, err, sizeof err);
+	    sizeof body[0], NULL, &cap250, &temp, err, sizeof err);
 	t_int("quarantine kept", rc, 0);
 	t_str("quarantine once", q("SELECT count(*) || ' ' || reason || ' ' || "
 	    "source || ' ' || (raw_sha256 = sha256(raw)) FROM quarantine GROUP "
 	    "BY reason, source, raw_sha256, raw", NULL, NULL),
 	    "1 neither gzip nor JSON 192.0.2.9 true");
 	rc |= store_quarantine(st, "mail", NULL, "r2", body[1], sizeof body[1],
-	    NULL, 250, &temp, err, sizeof err);
+	    NULL, &cap250, &temp, err, sizeof err);
 	rc |= store_quarantine(st, "mail", NULL, "r3", body[2], sizeof body[2],
-	    NULL, 250, &temp, err, sizeof err);
+	    NULL, &cap250, &temp, err, sizeof err);
 	t_int("quarantine more", rc, 0);
 	t_str("quarantine oldest dropped", q("SELECT string_agg(reason, ',' "
 	    "ORDER BY id) FROM quarantine", NULL, NULL), "r2,r3");
 	rc |= store_quarantine(st, "mail", NULL, "big", big, sizeof big, NULL,
-	    250, &temp, err, sizeof err);
+	    &cap250, &temp, err, sizeof err);
 	t_str("quarantine newest stays", q("SELECT string_agg(reason, ',' "
 	    "ORDER BY id) FROM quarantine", NULL, NULL), "big");
 	rc |= store_quarantine(st, "https", "198.51.100.3", "was broken",
-	    (const unsigned char *)json3, strlen(json3), NULL, 0, &temp,
+	    (const unsigned char *)json3, strlen(json3), NULL, NULL, &temp,
 	    err, sizeof err);
 	t_int("quarantine json", rc, 0);
 	t_str("quarantine no cap", q("SELECT count(*) FROM quarantine", NULL,
@@ -737,6 +789,7 @@ test_quarantine(void)
 	    STORE_T_QUARANTINE, ids[0] + 1000000, &page, err, sizeof err), 0);
 	t_int("quarantine page empty", (int64_t)page.n, 0);
 	store_page_free(&page);
+	test_quarantine_share();
 }
 
 /*
