@@ -45,7 +45,8 @@ SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/http.c ingest/ratelimit.c ingest/connlimit.c \
 	   ingest/committer.c ingest/dkim_gate.c ingest/mime.c \
 	   ingest/mime_header.c ingest/mime_decode.c ingest/mailbox.c \
-	   ingest/mail.c ingest/mail_door.c ingest/quarantine_cmd.c
+	   ingest/mail.c ingest/mail_door.c ingest/quarantine_cmd.c \
+	   ingest/http_request.c
 SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/single.c store/proven.c \
 	   store/conflict.c store/migrate.c store/reparse.c store/quarantine.c \
 	   store/query.c store/query_site.c store/query_digest.c \
