@@ -16,11 +16,18 @@
  *	step).  PostgreSQL is absent: the run stops at the verdict before
  *	the committer would store it.
  *
- *	The caps are small (max_body_bytes 8 KiB, max_inflight_bytes 12
- *	KiB, max_report_bytes 1 MiB) so that short inputs reach them.
- *	Checked beyond the sanitizers: the body never passes
- *	max_body_bytes, the server's inflight count is back to 0 once the
- *	request is done, and every answer is one http.c knows.
+ *	The caps are small (max_body_bytes 8 KiB, max_inflight_bytes 64
+ *	KiB, max_report_bytes 1 MiB) so that short inputs reach them.  What
+ *	other requests hold of max_inflight_bytes is the harness's own
+ *	header "X-Fuzz-Inflight: N" (bytes, 0 when absent), and the size of
+ *	the pieces the body arrives in is "X-Fuzz-Piece: N" (else 1, 7,
+ *	300, 4096 and the rest, in turn): the fuzzer reaches the 503, the
+ *	413 and every edge of the caps.  The door's code never sees these
+ *	two headers.
+ *	Checked beyond the sanitizers: a body that is kept never passes
+ *	max_body_bytes (after every piece), the server's inflight count is
+ *	back where it started once the request is done, and every answer is
+ *	one http.c knows.
  */
 #include <stdatomic.h>
 #include <stddef.h>
@@ -67,8 +74,11 @@ next_line(struct reader *rd, char *buf)
 	return (int)n;
 }
 
-/* feed - hand body bytes to the door in pieces of 1, 7, 300, 4096 and
- * the rest, cycling, as a network would deliver them */
+static size_t	 fixed_piece;	/* X-Fuzz-Piece, 0: the cycle */
+
+/* feed - hand body bytes to the door in pieces, as a network would
+ * deliver them: fixed_piece bytes, or 1, 7, 300, 4096 and the rest in
+ * turn */
 static void
 feed(struct server *s, struct request *rq, const unsigned char *p, size_t n,
     unsigned *turn)
@@ -77,10 +87,13 @@ feed(struct server *s, struct request *rq, const unsigned char *p, size_t n,
 	size_t			 k;
 
 	while (n > 0) {
-		k = piece[(*turn)++ % 5];
+		k = fixed_piece ? fixed_piece : piece[(*turn)++ % 5];
 		if (k > n)
 			k = n;
 		http_body_chunk(s, rq, (const char *)p, k);
+		if (!rq->too_large && !rq->busy &&
+		    rq->body.len > s->conf->max_body_bytes)
+			abort();
 		p += k;
 		n -= k;
 	}
@@ -156,7 +169,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char			*method, *url, *sp, *colon, *v, *e;
 	char			 answer[128];
 	unsigned		 status;
-	size_t			 nf = 0, i;
+	size_t			 nf = 0, i, others = 0;
 	int			 n, big;
 
 	if (!ready) {
@@ -166,10 +179,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (conf_finish(&conf, err, sizeof err) == -1)
 			abort();
 		conf.max_body_bytes = 8 * 1024;
-		conf.max_inflight_bytes = 12 * 1024;
+		conf.max_inflight_bytes = 64 * 1024;
 		conf.max_report_bytes = 1024 * 1024;
 		ready = 1;
 	}
+	fixed_piece = 0;
 	/* the request line: METHOD SP URL SP VERSION */
 	if (next_line(&rd, reqline) <= 0)
 		return 0;
@@ -198,6 +212,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* http.c's headers_in, in its order (the rate limit aside) */
 	memset(&f, 0, sizeof f);
 	for (i = 0; i < nf; i++) {
+		if (strcasecmp(names[i], "X-Fuzz-Inflight") == 0) {
+			others = strtoul(values[i], NULL, 10) % (64 * 1024 + 1);
+			continue;
+		}
+		if (strcasecmp(names[i], "X-Fuzz-Piece") == 0) {
+			fixed_piece = strtoul(values[i], NULL, 10) % 16384;
+			continue;
+		}
 		http_framing_add(&f, names[i], values[i]);
 		if (cl == NULL && strcasecmp(names[i], "Content-Length") == 0)
 			cl = values[i];
@@ -217,7 +239,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the body, then http.c's finish */
 	memset(&s, 0, sizeof s);
 	s.conf = &conf;
-	atomic_init(&s.inflight, 0);
+	atomic_init(&s.inflight, others);
 	memset(&rq, 0, sizeof rq);
 	rq.server = &s;
 	rq.started = 1;
@@ -246,7 +268,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	intake_item_clear(&rq.item);
 	http_body_drop(&s, &rq);
-	if (atomic_load(&s.inflight) != 0)
+	if (atomic_load(&s.inflight) != others)
 		abort();
 	return 0;
 }

@@ -219,6 +219,19 @@ def http_seeds(out, reps):
         b'\r\n')
     put(out, 'http', post + cl % 200000000 + b'\r\n')
     put(out, 'http', post + cl % 9000 + b'\r\n' + b'x' * 9000)
+    put(out, 'http', post + b'X-Fuzz-Inflight: 60000\r\n' +  # 503
+        cl % len(body) + b'\r\n' + body)
+    put(out, 'http', post + b'X-Fuzz-Piece: 1000\r\nTransfer-Encoding: '
+        b'chunked\r\n\r\n' + chunked(body * 3, [2000]))
+    # bodies at the edge of fuzz_http's max_body_bytes (8 KiB): framed by
+    # Content-Length, chunked, in pieces of all sizes
+    for n in (8191, 8192, 8193, 8200):
+        pad = (zbody * (n // len(zbody) + 1))[:n]
+        put(out, 'http', post + cl % n + b'\r\n' + pad)
+        put(out, 'http', post + b'Transfer-Encoding: chunked\r\n\r\n' +
+            chunked(pad, [n // 2]))
+        put(out, 'http', post + b'X-Fuzz-Piece: %d\r\n' % (n - 100) +
+            b'Transfer-Encoding: chunked\r\n\r\n' + chunked(pad, []))
     put(out, 'http', post + cl % 3 + b'Transfer-Encoding: chunked\r\n'
         b'\r\n0\r\n\r\n')
     put(out, 'http', post + b'Transfer-Encoding: gzip, chunked\r\n\r\n')
