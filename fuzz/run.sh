@@ -19,7 +19,10 @@
 # once it is fixed, and "make test" replays it from then on.
 #
 # The log, BUILD_DIR/fuzz.log, names the commit and whether the tree had
-# changes (git status); libFuzzer's own output of each target is in
+# changes (git status).  Per target: executions, exec/s over the wall
+# clock (libFuzzer's figure), seconds of wall clock and of CPU (on a
+# shared machine the ratio says how much of a core the target had), the
+# corpus's size, crashes.  libFuzzer's own output of each target is in
 # BUILD_DIR/fuzz-out/TARGET.txt.  Exits 1 when a target crashed or did
 # not run, else 0.
 set -u
@@ -81,10 +84,19 @@ fi
 	    /proc/loadavg) at the start"
 	echo "ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16}"
 	echo
-	printf '%-8s %14s %9s %8s %8s %8s\n' target executions exec/s \
-	    seconds corpus crashes
+	printf '%-8s %14s %9s %8s %8s %8s %8s\n' target executions exec/s \
+	    seconds cpu-s corpus crashes
 } >"$log"
 cat "$log"
+
+# cpu_children - CPU seconds (user + system) of this shell's finished
+# children so far, from the file "times" wrote (times runs in this shell:
+# in a subshell it would count the subshell's children only)
+cpu_children() {
+	awk 'function sec(x, a) { sub(/s$/, "", x); split(x, a, "m");
+	    return a[1] * 60 + a[2] }
+	    NR == 2 { printf "%d\n", sec($1) + sec($2) }' "$1"
+}
 
 # ASan's quarantine of freed memory (256 MiB by default) makes every
 # input touch fresh pages: 16 MiB keeps use-after-free detection for
@@ -112,6 +124,8 @@ for t in $targets; do
 	dict=""
 	[ -f "$B/dict/$t.dict" ] && dict="-dict=$B/dict/$t.dict"
 	t0=$(date +%s)
+	times >"$B/.times"
+	c0=$(cpu_children "$B/.times")
 	# shellcheck disable=SC2086
 	nice -n "${FUZZ_NICE:-10}" "$bin" $budget $dict \
 	    -max_len="$(maxlen "$t")" -timeout=25 -rss_limit_mb=2048 \
@@ -119,6 +133,8 @@ for t in $targets; do
 	    "$B/corpus/$t" "$B/seeds/$t" >"$out" 2>&1
 	rc=$?
 	t1=$(date +%s)
+	times >"$B/.times"
+	c1=$(cpu_children "$B/.times")
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" |
 	    tail -n 1)
 	[ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$out" | tail -n 1 |
@@ -131,8 +147,9 @@ for t in $targets; do
 	ncrash=0
 	[ -n "$arts" ] && ncrash=$(echo "$arts" | wc -l)
 	[ "$rc" != 0 ] && [ "$ncrash" = 0 ] && ncrash=1	# died unwritten
-	printf '%-8s %14s %9s %8s %8s %8s\n' "$t" "${execs:-?}" \
-	    "${rate:-?}" $((t1 - t0)) "$ncorp" "$ncrash" | tee -a "$log"
+	printf '%-8s %14s %9s %8s %8s %8s %8s\n' "$t" "${execs:-?}" \
+	    "${rate:-?}" $((t1 - t0)) $((c1 - c0)) "$ncorp" "$ncrash" |
+	    tee -a "$log"
 	if [ "$ncrash" != 0 ]; then
 		failed=1
 		{
