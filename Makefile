@@ -194,7 +194,8 @@ install: $(B)/tlsrpt
 # seeds and dictionaries made at build time by fuzz/seeds.py.  "make fuzz
 # FUZZ_SECONDS=N" runs each target N seconds, one after another on one
 # core (fuzz/run.sh; log in build-fuzz/fuzz.log); FUZZ_RUNS=N (and
-# FUZZ_RUNS_DKIM=N) runs a number of executions instead.  "make test"
+# FUZZ_RUNS_DKIM=N) runs a number of executions instead, within
+# FUZZ_TOTAL_SECONDS for all of them when that is set.  "make test"
 # runs a short smoke of each and replays fuzz/regress/ (tests/fuzz_smoke.sh).
 FUZZ_PKGS = clang-14 libclang-rt-14-dev python3-dkim
 FUZZ_B	  = build-fuzz
@@ -232,7 +233,8 @@ fuzz-build: deps
 
 fuzz: fuzz-build
 	@sh fuzz/run.sh $(if $(FUZZ_RUNS),-n $(FUZZ_RUNS) \
-	  $(if $(FUZZ_RUNS_DKIM),-d $(FUZZ_RUNS_DKIM)),-s $(FUZZ_SECONDS)) \
+	  $(if $(FUZZ_RUNS_DKIM),-d $(FUZZ_RUNS_DKIM)) \
+	  $(if $(FUZZ_TOTAL_SECONDS),-D $(FUZZ_TOTAL_SECONDS)),-s $(FUZZ_SECONDS)) \
 	  $(FUZZ_B) $(FUZZ_TARGET)
 
 clean:

@@ -2,12 +2,16 @@
 # run.sh - run the fuzz targets one after another; print and log the
 # executions and crashes of each
 #
-#   sh fuzz/run.sh [-s SECONDS | -n RUNS [-d DKIM_RUNS]] BUILD_DIR [TARGET...]
+#   sh fuzz/run.sh [-s SECONDS | -n RUNS [-d DKIM_RUNS] [-D SECONDS]]
+#	BUILD_DIR [TARGET...]
 #
 # "make fuzz FUZZ_SECONDS=N" runs it with -s N; -n gives each target a
 # number of executions instead of a time (-d another for dkim, whose RSA
-# verification is two orders of magnitude slower).  TARGETs default to
-# all: json gunzip mime dkim conf http (BUILD_DIR/fuzz/fuzz_TARGET).
+# verification is two orders of magnitude slower), and -D a deadline for
+# the whole run: each target stops at its executions or at its share of
+# the time left (divided by the targets left), whichever comes first, so
+# a target that ends early leaves its time to the next.  TARGETs default
+# to all: json gunzip mime dkim conf http (BUILD_DIR/fuzz/fuzz_TARGET).
 #
 # One target at a time, one process, no -jobs/-workers: the machine's
 # other cores belong to others; each runs under nice (FUZZ_NICE, 10).
@@ -29,17 +33,18 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 
 usage() {
-	echo "usage: sh fuzz/run.sh [-s SECONDS | -n RUNS [-d DKIM_RUNS]]" \
-	    "BUILD_DIR [TARGET...]" >&2
+	echo "usage: sh fuzz/run.sh [-s SECONDS | -n RUNS [-d DKIM_RUNS]" \
+	    "[-D SECONDS]] BUILD_DIR [TARGET...]" >&2
 	exit 2
 }
 
-secs=60 runs="" druns=""
-while getopts s:n:d: o; do
+secs=60 runs="" druns="" total=""
+while getopts s:n:d:D: o; do
 	case $o in
 	s) secs=$OPTARG ;;
 	n) runs=$OPTARG ;;
 	d) druns=$OPTARG ;;
+	D) total=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -76,7 +81,7 @@ fi
 	echo "flags: -fsanitize=fuzzer,address,undefined" \
 	    "-fno-sanitize-recover=all, -O1; one process, nice ${FUZZ_NICE:-10}"
 	if [ -n "$runs" ]; then
-		echo "budget: $runs executions per target${druns:+ ($druns for dkim)}"
+		echo "budget: $runs executions per target${druns:+ ($druns for dkim)}${total:+, or a share of $total s for the whole run}"
 	else
 		echo "budget: $secs seconds per target"
 	fi
@@ -106,6 +111,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=16}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 
 failed=0
+start=$(date +%s)
+left=$(echo $targets | wc -w)
 for t in $targets; do
 	bin=$B/fuzz/fuzz_$t
 	out=$B/fuzz-out/$t.txt
@@ -118,6 +125,11 @@ for t in $targets; do
 	if [ -n "$runs" ]; then
 		budget="-runs=$runs"
 		[ "$t" = dkim ] && [ -n "$druns" ] && budget="-runs=$druns"
+		if [ -n "$total" ]; then
+			share=$(( (total - ($(date +%s) - start)) / left ))
+			[ "$share" -ge 1 ] || share=1
+			budget="$budget -max_total_time=$share"
+		fi
 	else
 		budget="-max_total_time=$secs"
 	fi
@@ -147,6 +159,7 @@ for t in $targets; do
 	ncrash=0
 	[ -n "$arts" ] && ncrash=$(echo "$arts" | wc -l)
 	[ "$rc" != 0 ] && [ "$ncrash" = 0 ] && ncrash=1	# died unwritten
+	left=$((left - 1))
 	printf '%-8s %14s %9s %8s %8s %8s %8s\n' "$t" "${execs:-?}" \
 	    "${rate:-?}" $((t1 - t0)) $((c1 - c0)) "$ncorp" "$ncrash" |
 	    tee -a "$log"
