@@ -391,7 +391,10 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 	size_t		 len;
 	int		 rc;
 
-	if (read_file(path, CONF_MAX_BYTES, &text, &len, why, sizeof why) != 0)
+	/* read_file takes "-" for stdin, which may be the mail ingest-mail
+	 * reads: a file named "-" is meant */
+	if (read_file(strcmp(path, "-") == 0 ? "./-" : path, CONF_MAX_BYTES,
+	    &text, &len, why, sizeof why) != 0)
 		return seterr(err, errlen, "%s: %s", path, why);
 	free(c->path);
 	c->path = xstrdup(path);
