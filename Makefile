@@ -8,6 +8,8 @@
 #   make bench      bulk-ingest throughput against a parse-only floor
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make valgrind   the unit tests under valgrind
+#   make fuzz       FUZZ_SECONDS=N: build the libFuzzer targets (fuzz/)
+#                   and run each N seconds; README "Fuzzing"
 
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -47,7 +49,7 @@ SRC_ING	 = ingest/gunzip.c ingest/decode.c ingest/report_json.c \
 	   ingest/committer.c ingest/dkim_gate.c ingest/dkim_keycache.c ingest/mime.c \
 	   ingest/mime_header.c ingest/mime_decode.c ingest/mailbox.c \
 	   ingest/mail.c ingest/mail_door.c ingest/quarantine_cmd.c \
-	   ingest/metrics.c
+	   ingest/metrics.c ingest/http_request.c
 SRC_STO	 = store/pg.c store/copy.c store/rows.c store/batch.c store/single.c store/proven.c \
 	   store/conflict.c store/migrate.c store/reparse.c store/quarantine.c \
 	   store/purge.c \
@@ -63,7 +65,7 @@ HDRS	 = $(wildcard lib/*.h ingest/*.h store/*.h render/*.h)
 UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps browser-deps test test-build test-asan run stop bench \
-	install valgrind clean
+	install valgrind clean fuzz fuzz-build fuzz-targets
 
 all: $(B)/tlsrpt
 
@@ -132,16 +134,18 @@ $(BROWSER_DEP): tests/browser/package.json
 	@[ ! -d tests/browser/node_modules/playwright-core ] || touch $@
 
 # The suite twice: as built, then under ASan+UBSan (build-asan/); the
-# browser test once, and the unit tests and the corpus under valgrind, on
-# the first build.  systemd only for systemd-analyze
-# (tests/units.sh): nothing is started with it.
+# browser test once, the unit tests and the corpus under valgrind, and a
+# smoke of each fuzz target, on the first build.  systemd only for
+# systemd-analyze (tests/units.sh): nothing is started with it.
 test test-asan: EXTRA_PKGS = postfix systemd valgrind
+test: EXTRA_PKGS += $(FUZZ_PKGS)
 test: deps browser-deps
 	@$(MAKE) --no-print-directory test-build
+	@$(MAKE) --no-print-directory fuzz-targets
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
 	  SAN="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  test-build
-	@sh tests/run.sh --valgrind build build-asan
+	@FUZZ_SMOKE_REQUIRED=1 sh tests/run.sh --valgrind build build-asan
 
 test-asan: deps
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
@@ -192,5 +196,54 @@ install: $(B)/tlsrpt
 	[ -f $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf ] || \
 	  install -m 644 etc/tlsrpt.conf $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf
 
+# --- fuzzing (fuzz/; README "Fuzzing") -----------------------------------
+# libFuzzer targets built by Debian's clang 14 in build-fuzz/: every object
+# instrumented for coverage (fuzzer-no-link) and checked by ASan+UBSan;
+# seeds and dictionaries made at build time by fuzz/seeds.py.  "make fuzz
+# FUZZ_SECONDS=N" runs each target N seconds, one after another on one
+# core (fuzz/run.sh; log in build-fuzz/fuzz.log); FUZZ_RUNS=N (and
+# FUZZ_RUNS_DKIM=N) runs a number of executions instead, within
+# FUZZ_TOTAL_SECONDS for all of them when that is set.  "make test"
+# runs a short smoke of each and replays fuzz/regress/ (tests/fuzz_smoke.sh).
+FUZZ_PKGS = clang-14 libclang-rt-14-dev python3-dkim
+FUZZ_B	  = build-fuzz
+FUZZ_SAN  = -fno-omit-frame-pointer -fno-sanitize-recover=all \
+	    -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_TARGETS = json gunzip mime dkim conf http
+# clang only: "i++" in the body of a for loop over argv skips an option's
+# argument on purpose (render/)
+FUZZ_WARN = -Wno-for-loop-analysis
+FUZZ_SECONDS ?= 60
+FUZZ_CORPUS ?= $(abspath ..)/shared/corpus/real
+
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer \
+	  -DFUZZ_KEYS='"$(CURDIR)/fuzz/dkim/keys.txt"' -o $@ $< $(OBJS) \
+	  $(LDFLAGS) $(LDLIBS)
+
+$(B)/seeds/.done: fuzz/seeds.py fuzz/dkim/signer.pem lib/conf.c \
+	  etc/tlsrpt.conf $(wildcard fuzz/*.dict tests/mail/*.py)
+	@mkdir -p $(B)
+	/usr/bin/python3 fuzz/seeds.py $(B) $(FUZZ_CORPUS)
+	@touch $@
+
+# the targets and their seeds (no package check: "fuzz" and "test" do it)
+fuzz-targets:
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang-14 CFLAGS="-O1 -g" \
+	  SAN="$(FUZZ_SAN)" WARN="$(WARN) $(FUZZ_WARN)" \
+	  $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz/fuzz_%) \
+	  $(FUZZ_B)/seeds/.done
+
+fuzz-build: EXTRA_PKGS = $(FUZZ_PKGS)
+fuzz-build: deps
+	@$(MAKE) --no-print-directory fuzz-targets
+
+fuzz: fuzz-build
+	@sh fuzz/run.sh $(if $(FUZZ_RUNS),-n $(FUZZ_RUNS) \
+	  $(if $(FUZZ_RUNS_DKIM),-d $(FUZZ_RUNS_DKIM)) \
+	  $(if $(FUZZ_TOTAL_SECONDS),-D $(FUZZ_TOTAL_SECONDS)),-s $(FUZZ_SECONDS)) \
+	  $(FUZZ_B) $(FUZZ_TARGET)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -26,7 +26,7 @@
  *	  415 neither gzip nor JSON, 429 over rate_limit_per_minute, 431
  *	  headers over max_header_bytes (libmicrohttpd),
  *	  503 + Retry-After when neither PostgreSQL nor the spool took it,
- *	  or when its body would pass max_inflight_bytes (body_chunk).
+ *	  or when its body would pass max_inflight_bytes (http_request.c).
  *	Postfix's reporter treats ANY answer as delivered, so 503 is the last
  *	resort and every 400 body is kept for a later "tlsrpt reparse".
  *	Each request reports its phase to connlimit.c, which holds it to the
@@ -78,6 +78,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "decode.h"
+#include "http_request.h"
 #include "serve.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -255,27 +256,14 @@ forwarded(struct server *s, struct MHD_Connection *c, struct request *rq)
 static enum MHD_Result
 finish(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
+	const char	*verdict, *text;
+	unsigned	 status;
+
 	if (rq->state == JOB_DONE)
 		return answer_verdict(c, rq);
-	if (rq->too_large)
-		return answer(c, rq, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
-		    "report body too large");
-	if (rq->busy)
-		return answer(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
-		    "too many reports arriving at once, retry later");
-	if (s->null_mode)
-		return answer(c, rq, MHD_HTTP_NO_CONTENT, "null", "");
 	connlimit_phase(s->limits, c, CONN_WORK);
-	rq->item.raw = rq->body.data;
-	rq->item.rawlen = rq->body.len;
-	rq->item.transport = "https";
-	rq->item.source = rq->client;
-	intake_decode(s->conf, &rq->item);
-	if (rq->item.verdict == INTAKE_REJECTED &&
-	    rq->item.error == REPORT_ERR_FORMAT)
-		return answer(c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-		    "unsupported", "expected application/tlsrpt+gzip or "
-		    "application/tlsrpt+json");
+	if ((status = http_body_ready(s, rq, &verdict, &text)) != 0)
+		return answer(c, rq, status, verdict, text);
 	rq->conn = c;
 	if (committer_enqueue(s->committer, rq))
 		return MHD_YES;
@@ -298,105 +286,26 @@ resume(struct request *rq)
 
 const struct committer_ops http_committer_ops = { suspend, resume };
 
-/* path_ok - url is one of report_path */
-static int
-path_ok(const struct conf *conf, const char *url)
-{
-	size_t	 i;
-
-	for (i = 0; i < conf->report_path.n; i++)
-		if (strcmp(url, conf->report_path.v[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* too_large_now - decided from Content-Length, before reading.  An answer
- * queued now makes MHD close the connection while the client is still
- * sending, and the client then often sees a reset instead of the 413.  So
- * answer at once only when the client waits for it (Expect:
- * 100-continue) or the body is absurd; else the body is read and
- * discarded (bounded by timeout_seconds) and the 413 comes after it.
- * Returns 1: answer now, 0: not too large, -1: too large, answer later. */
+/* too_large_now - decided from Content-Length, before reading
+ * (http_too_large: 1 answer now, 0 not too large, -1 too large, answer
+ * once the body has been read and discarded) */
 static int
 too_large_now(const struct conf *conf, struct MHD_Connection *c)
 {
-	const char		*cl, *ex;
-	char			*end;
-	unsigned long long	 len;
-
-	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl == NULL || (len = strtoull(cl, &end, 10)) <=
-	    conf->max_body_bytes)
-		return 0;
-	ex = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_EXPECT);
-	if ((ex != NULL && strcasecmp(ex, "100-continue") == 0) ||
-	    len / 16 > conf->max_body_bytes)
-		return 1;
-	return -1;
+	return http_too_large(conf, MHD_lookup_connection_value(c,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH),
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_EXPECT));
 }
-
-/* framing - what the headers say about the body's framing */
-struct framing {
-	unsigned	 cl;		/* Content-Length headers */
-	unsigned	 te;		/* Transfer-Encoding headers */
-	int		 te_chunked;	/* ... and it is exactly "chunked" */
-	int		 cl_bad;	/* a Content-Length not all digits */
-	int		 cl_differ;	/* two that differ */
-	int		 ws_name;	/* whitespace in a header name */
-	const char	*cl_first;
-};
 
 /* framing_header - MHD_KeyValueIterator over the request headers */
 static enum MHD_Result
 framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
-	struct framing	*f = cls;
-
 	(void)kind;
-	if (key[strcspn(key, " \t")] != '\0')
-		f->ws_name = 1;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
-		if (value == NULL || *value == '\0' ||
-		    value[strspn(value, "0123456789")] != '\0')
-			f->cl_bad = 1;
-		else if (f->cl_first == NULL)
-			f->cl_first = value;
-		else if (strcmp(f->cl_first, value) != 0)
-			f->cl_differ = 1;
-		f->cl++;
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-		f->te_chunked = value != NULL &&
-		    strcasecmp(value, "chunked") == 0;
-		f->te++;
-	}
+	http_framing_add(cls, key, value);
 	return MHD_YES;
-}
-
-/* framing_error - why the body's length is ambiguous, or NULL (RFC 9112
- * §6.3: a server MUST refuse these, since a proxy in front of it may
- * have read the length the other way; identical Content-Length values
- * are allowed, as §6.3 permits) */
-static const char *
-framing_error(struct MHD_Connection *c)
-{
-	struct framing	 f;
-
-	memset(&f, 0, sizeof f);
-	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
-	if (f.ws_name)
-		return "whitespace in a header name";
-	if (f.te > 0 && f.cl > 0)
-		return "both Content-Length and Transfer-Encoding";
-	if (f.te > 1 || (f.te == 1 && !f.te_chunked))
-		return "a Transfer-Encoding other than chunked";
-	if (f.cl_bad)
-		return "a Content-Length that is not a number";
-	if (f.cl_differ)
-		return "Content-Length headers that differ";
-	return NULL;
 }
 
 /* headers_in - the request's first call: its headers are complete.
@@ -406,25 +315,23 @@ static enum MHD_Result
 headers_in(struct server *s, struct MHD_Connection *c, struct request *rq,
     const char *url, const char *method)
 {
-	const char	*why;
-	char		 text[128];
-	int		 big;
+	struct http_framing	 f;
+	const char		*verdict;
+	char			 text[128];
+	unsigned		 status;
+	int			 big;
 
 	rq->started = 1;
 	connlimit_phase(s->limits, c, CONN_BODY);
 	forwarded(s, c, rq);
-	if (!path_ok(s->conf, url))
-		return answer(c, rq, MHD_HTTP_NOT_FOUND, "not-found",
-		    "not found");
-	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)		/* R8 */
-		return answer(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method",
-		    "only POST");
-	if ((why = framing_error(c)) != NULL) {
-		/* answered before the body: MHD then closes the connection,
-		 * so nothing of the body is ever read as a next request */
-		snprintf(text, sizeof text, "ambiguous request: %s", why);
-		return answer(c, rq, MHD_HTTP_BAD_REQUEST, "framing", text);
-	}
+	memset(&f, 0, sizeof f);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+	/* ambiguous framing is answered before the body: MHD then closes
+	 * the connection, so nothing of the body is ever read as a next
+	 * request */
+	if ((status = http_head_check(s->conf, url, method, &f, &verdict,
+	    text, sizeof text)) != 0)
+		return answer(c, rq, status, verdict, text);
 	if (!ratelimit_take(s->rate, (struct sockaddr *)&rq->addr, mono_now()))
 		return answer(c, rq, MHD_HTTP_TOO_MANY_REQUESTS,
 		    "rate-limited", "too many requests");
@@ -433,51 +340,6 @@ headers_in(struct server *s, struct MHD_Connection *c, struct request *rq,
 		    "report body too large");
 	rq->too_large = big == -1;
 	return MHD_YES;
-}
-
-/* body_drop - free what rq holds of its body and give it back */
-static void
-body_drop(struct server *s, struct request *rq)
-{
-	buf_free(&rq->body);
-	atomic_fetch_sub(&s->inflight, rq->held);
-	rq->held = 0;
-}
-
-/* body_chunk - keep n more bytes of rq's body, within max_body_bytes
- * and, over all requests, max_inflight_bytes.  What is counted is what
- * the buffers hold (their capacity), taken when a buffer grows: many
- * large bodies arriving at once cannot make the server hold more than
- * max_inflight_bytes (past it, by at most one buffer's growth per worker
- * thread, for as long as it takes to drop it).  A request over either
- * limit drops its body, reads the rest without keeping it and is
- * answered 413 or 503 at the end (see too_large_now for why not at
- * once). */
-static void
-body_chunk(struct server *s, struct request *rq, const char *data, size_t n)
-{
-	size_t	 grow, cur;
-
-	if (rq->too_large || rq->busy)
-		return;
-	if (n > s->conf->max_body_bytes - rq->body.len) {
-		rq->too_large = 1;	/* chunked past the cap */
-		body_drop(s, rq);
-		return;
-	}
-	buf_append(&rq->body, data, n);
-	if ((grow = rq->body.cap - rq->held) == 0)
-		return;
-	cur = atomic_load(&s->inflight);
-	do {
-		if (grow > s->conf->max_inflight_bytes - cur) {
-			rq->busy = 1;
-			body_drop(s, rq);
-			return;
-		}
-	} while (!atomic_compare_exchange_weak(&s->inflight, &cur,
-	    cur + grow));
-	rq->held += grow;
 }
 
 /* handler - MHD access handler: headers, then body chunks, then the end */
@@ -495,7 +357,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (!rq->started)
 		return headers_in(s, c, rq, url, method);
 	if (*size > 0) {
-		body_chunk(s, rq, data, *size);
+		http_body_chunk(s, rq, data, *size);
 		*size = 0;
 		return MHD_YES;
 	}
@@ -575,7 +437,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	metrics_report(rq->item.verdict);
 	connlimit_phase(s->limits, c, CONN_IDLE);
 	intake_item_clear(&rq->item);
-	body_drop(s, rq);
+	http_body_drop(s, rq);
 	free(rq);
 	*con_cls = NULL;
 	atomic_fetch_add(&s->answered, 1);

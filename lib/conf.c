@@ -45,6 +45,9 @@ struct conf_entry {
 #define MIB	(1024ULL * KIB)
 #define GIB	(1024ULL * MIB)
 
+/* a configuration file is read whole: 100,000 domains fit in far less */
+#define CONF_MAX_BYTES	(64 * MIB)
+
 static const struct conf_entry conf_table[] = {
 	{ "database", CONF_STR, offsetof(struct conf, database), NULL, 0, 0, NULL },
 	{ "domains", CONF_DOMAINS, offsetof(struct conf, domains), NULL, 0, 0, NULL },
@@ -339,49 +342,83 @@ trim(char *s)
 	return s;
 }
 
-/* conf_load - parse "key = value" lines */
-int
-conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+/* conf_line - one line (NUL-terminated, changed in place) into c: 0, or
+ * -1 with the reason in why */
+static int
+conf_line(struct conf *c, char *line, char *why, size_t whylen)
 {
 	const struct conf_entry	*e;
-	FILE			*fp;
-	char			*line = NULL, *key, *value, *eq;
-	char			 why[ERRLEN];
-	size_t			 cap = 0, lineno = 0;
-	int			 rc = 0;
+	char			*key, *value, *eq;
 
-	if ((fp = fopen(path, "r")) == NULL)
-		return seterr(err, errlen, "%s: %s", path, strerror(errno));
-	free(c->path);
-	c->path = xstrdup(path);
-	while (getline(&line, &cap, fp) != -1) {
+	key = trim(line);
+	if (*key == '\0' || *key == '#')
+		return 0;
+	if ((eq = strchr(key, '=')) == NULL)
+		return seterr(why, whylen, "expected \"key = value\"");
+	*eq = '\0';
+	key = trim(key);
+	value = trim(eq + 1);
+	if ((e = conf_find(key)) == NULL)
+		return seterr(why, whylen, "unknown key \"%s\"", key);
+	return conf_set(c, e, value, why, whylen);
+}
+
+/* conf_parse - see conf.h.  A NUL byte is refused rather than read as
+ * the end of its line: the rest of the line would be ignored unseen. */
+int
+conf_parse(struct conf *c, const char *name, const char *text, size_t len,
+    char *err, size_t errlen)
+{
+	const char	*p = text, *end = text + len, *nl;
+	char		*line = NULL;
+	char		 why[ERRLEN];
+	size_t		 n, cap = 0, lineno = 0;
+	int		 rc = 0;
+
+	while (p < end) {
 		lineno++;
-		key = trim(line);
-		if (*key == '\0' || *key == '#')
-			continue;
-		if ((eq = strchr(key, '=')) == NULL) {
-			rc = seterr(err, errlen, "%s:%zu: expected "
-			    "\"key = value\"", path, lineno);
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		if (memchr(p, '\0', n) != NULL) {
+			rc = seterr(err, errlen, "%s:%zu: a NUL byte", name,
+			    lineno);
 			break;
 		}
-		*eq = '\0';
-		key = trim(key);
-		value = trim(eq + 1);
-		if ((e = conf_find(key)) == NULL) {
-			rc = seterr(err, errlen, "%s:%zu: unknown key \"%s\"",
-			    path, lineno, key);
-			break;
+		if (n + 1 > cap) {
+			cap = n + 1;
+			line = xrealloc(line, cap);
 		}
-		if (conf_set(c, e, value, why, sizeof why) == -1) {
-			rc = seterr(err, errlen, "%s:%zu: %s", path, lineno,
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (conf_line(c, line, why, sizeof why) == -1) {
+			rc = seterr(err, errlen, "%s:%zu: %s", name, lineno,
 			    why);
 			break;
 		}
+		p += n + (nl != NULL);
 	}
-	if (rc == 0 && ferror(fp))
-		rc = seterr(err, errlen, "%s: read error", path);
 	free(line);
-	fclose(fp);
+	return rc;
+}
+
+/* conf_load - read the whole file, then conf_parse */
+int
+conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	unsigned char	*text;
+	char		 why[ERRLEN];
+	size_t		 len;
+	int		 rc;
+
+	/* read_file takes "-" for stdin, which may be the mail ingest-mail
+	 * reads: a file named "-" is meant */
+	if (read_file(strcmp(path, "-") == 0 ? "./-" : path, CONF_MAX_BYTES,
+	    &text, &len, why, sizeof why) != 0)
+		return seterr(err, errlen, "%s: %s", path, why);
+	free(c->path);
+	c->path = xstrdup(path);
+	rc = conf_parse(c, path, (const char *)text, len, err, errlen);
+	free(text);
 	return rc;
 }
 

@@ -113,6 +113,15 @@ void	conf_init(struct conf *c);
  */
 int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 
+/*
+ * conf_parse - parse text[0..len) (need not be NUL-terminated; borrowed)
+ * into c, as conf_load does a file; name is the file name for the error
+ * messages.  Returns 0, or -1 with "NAME:LINE: message" in err; c then
+ * keeps what was read so far and must still be conf_free'd.
+ */
+int	conf_parse(struct conf *c, const char *name, const char *text,
+	    size_t len, char *err, size_t errlen);
+
 /* conf_dump - print the effective settings, one "key = value" a line */
 void	conf_dump(const struct conf *c, FILE *fp);
 

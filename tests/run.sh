@@ -117,6 +117,7 @@ if [ "$unit_only" = 0 ]; then
 	    >"$out" 2>&1
 	tally "$1/browser" "$out" $?
 	echo "screenshots for a person to look at: $1/test-output/browser/"
+	bash tests/fuzz_smoke.sh build-fuzz >"$out" 2>&1; tally build-fuzz/fuzz "$out" $?
 fi
 rm -f "$out"
 echo "$total_p passed, $total_f failed"

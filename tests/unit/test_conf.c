@@ -7,6 +7,8 @@
  *    its minimum are accepted, one above and one below are refused.
  * 2. A table of sizes: K, M and G are 1024-based (either case, with an
  *    optional B), the bounds written with units, malformed sizes.
+ * 3. conf_parse() on memory: line ends, a buffer that is not
+ *    NUL-terminated, a NUL byte, errors naming their line.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -192,6 +194,71 @@ test_sizes(void)
 		    size_cases[i].key);
 }
 
+/* parse_case - conf_parse of len bytes of text: rc, err (or ""),
+ * max_body_bytes and batch_reports afterwards */
+struct parse_case {
+	const char	*name;
+	const char	*text;
+	size_t		 len;
+	int		 rc;
+	const char	*err;
+	size_t		 body, batch;
+};
+
+static const struct parse_case parse_cases[] = {
+	{ "lines, a comment, a blank line, no final newline",
+	    "max_body_bytes = 2K\n# c\n\n  batch_reports=5", 42, 0, "",
+	    2048, 5 },
+	{ "CRLF line ends", "batch_reports = 6\r\nmax_body_bytes = 1M\r\n",
+	    40, 0, "", 1048576, 6 },
+	{ "the buffer ends before its NUL (len, not strlen)",
+	    "batch_reports = 78", 17, 0, "", 10485760, 7 },
+	{ "empty", "", 0, 0, "", 10485760, 1000 },
+	{ "a NUL byte: refused with its line, not read as the line's end",
+	    "batch_reports = 9\nmax_body_bytes = 2K\0garbage\n", 46, -1,
+	    "t.conf:2: a NUL byte", 10485760, 9 },
+	{ "an unknown key: its line", "\n\nno_such = 1\n", 14, -1,
+	    "t.conf:3: unknown key \"no_such\"", 10485760, 1000 },
+	{ "no '='", "batch_reports\n", 14, -1,
+	    "t.conf:1: expected \"key = value\"", 10485760, 1000 },
+};
+
+/* test_parse - conf_parse on memory (what conf_load and the fuzz target
+ * call), and conf_load's message for a file it cannot read */
+static void
+test_parse(void)
+{
+	struct conf	 c;
+	char		 err[ERRLEN], name[256];
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof parse_cases / sizeof parse_cases[0]; i++) {
+		const struct parse_case *pc = &parse_cases[i];
+
+		conf_init(&c);
+		err[0] = '\0';
+		rc = conf_parse(&c, "t.conf", pc->text, pc->len, err,
+		    sizeof err);
+		snprintf(name, sizeof name, "conf_parse %s: rc", pc->name);
+		t_int(name, rc, pc->rc);
+		snprintf(name, sizeof name, "conf_parse %s: err", pc->name);
+		t_str(name, err, pc->err);
+		snprintf(name, sizeof name, "conf_parse %s: values", pc->name);
+		t_ok(name, c.max_body_bytes == pc->body &&
+		    c.batch_reports == pc->batch, "max_body_bytes or "
+		    "batch_reports differ");
+		conf_free(&c);
+	}
+	conf_init(&c);
+	rc = conf_load(&c, "/nonexistent/tlsrpt.conf", err, sizeof err);
+	t_int("conf_load of a missing file: -1", rc, -1);
+	t_str("conf_load of a missing file: names it", err,
+	    "/nonexistent/tlsrpt.conf: cannot open: No such file or "
+	    "directory");
+	conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -205,6 +272,7 @@ main(void)
 	close(fd);
 	test_bounds();
 	test_sizes();
+	test_parse();
 	unlink(path);
 	return t_done();
 }
