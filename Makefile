@@ -168,9 +168,11 @@ $(B)/tests/bench_tool: tests/bench/bench_tool.c $(OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(LDFLAGS) $(LDLIBS)
 
-$(B)/tests/http_load: tests/bench/http_load.c
+$(B)/tests/http_load: tests/bench/http_load.c tests/bench/http_conn.c \
+	  tests/bench/http_conn.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) -lssl -lcrypto -lpthread
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ tests/bench/http_load.c \
+	  tests/bench/http_conn.c $(LDFLAGS) -lssl -lcrypto -lpthread
 
 $(B)/tests/mailgen: tests/bench/mailgen.c
 	@mkdir -p $(dir $@)

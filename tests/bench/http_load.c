@@ -96,22 +96,15 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "http_conn.h"
+
 #define EX_USAGE	64
-#define IO_TIMEOUT	30		/* seconds, SO_RCVTIMEO/SO_SNDTIMEO */
-#define CLOSE_WAIT_MS	1000		/* how long to wait for the server's close */
-#define MAX_LINE	8192		/* status, header and chunk-size lines */
 #define MAX_ERRORS	10		/* errors described on stderr */
 #define NSTATUS		1000		/* status codes 0 and 100..999 */
-#define ERRLEN		256
 
 /* What the workers share; written only before they start. */
 static struct {
-	int		 tls;
 	int		 keepalive;
-	char		*host;		/* unbracketed, for SNI and verification */
-	int		 host_is_ip;
-	struct addrinfo	*ai;
-	SSL_CTX		*ctx;
 	unsigned char	**req;		/* complete request per FILE */
 	size_t		*reqlen;
 	size_t		 nreq;
@@ -122,16 +115,6 @@ static struct {
 static atomic_ulong next_index;		/* next request number to claim */
 static atomic_uint nerrors;		/* errors seen, for the stderr limit */
 
-/* One connection with its read buffer. */
-struct conn {
-	int		 fd;		/* -1 when closed */
-	SSL		*ssl;		/* NULL for plain HTTP */
-	int		 broken;	/* fatal TLS error: no close_notify */
-	int		 used;		/* has carried a complete answer */
-	size_t		 pos, len;
-	unsigned char	 buf[16384];
-	char		 err[ERRLEN];
-};
 
 /* One worker thread and its private counts (no sharing on the hot path). */
 struct worker {
@@ -152,7 +135,7 @@ usage(void)
 }
 
 /* fatal - a setup error: message on stderr, exit 1 */
-static void __attribute__((noreturn, format(printf, 1, 2)))
+void
 fatal(const char *fmt, ...)
 {
 	va_list	 ap;
@@ -191,62 +174,6 @@ number(const char *s, unsigned long max)
 		usage();
 	}
 	return v;
-}
-
-/* seterr - format one message into c->err; returns -1 for tail calls */
-static int __attribute__((format(printf, 2, 3)))
-seterr(struct conn *c, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* syserr - c->err from errno, thread-safe (strerror(3) is not) */
-static int
-syserr(struct conn *c, const char *what)
-{
-	char	 tmp[128];
-
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		return seterr(c, "%s: timed out after %d s", what, IO_TIMEOUT);
-	return seterr(c, "%s: %s", what, strerror_r(errno, tmp, sizeof(tmp)));
-}
-
-/* sslerr - c->err after a failed SSL call that returned ret */
-static int
-sslerr(struct conn *c, const char *what, int ret)
-{
-	int		 e = SSL_get_error(c->ssl, ret);
-	unsigned long	 code = ERR_peek_last_error();
-	char		 tmp[160];
-	long		 vr;
-
-	c->broken = (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_SSL);
-	/* the sockets block: "want" can only mean SO_RCVTIMEO/SO_SNDTIMEO */
-	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-		c->broken = 1;
-		ERR_clear_error();
-		return seterr(c, "%s: timed out after %d s", what, IO_TIMEOUT);
-	}
-	if (e == SSL_ERROR_SYSCALL && code == 0) {
-		if (errno == 0)
-			return seterr(c, "%s: connection closed", what);
-		return syserr(c, what);
-	}
-	if (code == 0)
-		return seterr(c, "%s: TLS error %d", what, e);
-	ERR_error_string_n(code, tmp, sizeof(tmp));
-	ERR_clear_error();
-	/* "certificate verify failed" alone does not say which check */
-	vr = SSL_get_verify_result(c->ssl);
-	if (vr != X509_V_OK && (SSL_get_verify_mode(c->ssl) & SSL_VERIFY_PEER))
-		return seterr(c, "%s: %s (%s)", what, tmp,
-		    X509_verify_cert_error_string(vr));
-	return seterr(c, "%s: %s", what, tmp);
 }
 
 /* load_file - the whole of path in a new allocation */
@@ -302,7 +229,7 @@ build_request(size_t i, const char *path, const char *authority,
 }
 
 /*
- * parse_url - split URL into g.tls, g.host, port, authority and path.
+ * parse_url - split URL into target.tls, target.host, port, authority and path.
  * The strings returned through pointers are new allocations.
  */
 static void
@@ -315,11 +242,11 @@ parse_url(const char *url, int plain, char **portp, char **authp,
 	unsigned long	 port;
 
 	if (strncasecmp(url, "https://", 8) == 0) {
-		g.tls = !plain;
+		target.tls = !plain;
 		rest = url + 8;
 		*portp = strdup("443");
 	} else if (strncasecmp(url, "http://", 7) == 0) {
-		g.tls = 0;
+		target.tls = 0;
 		rest = url + 7;
 		*portp = strdup("80");
 	} else {
@@ -343,12 +270,12 @@ parse_url(const char *url, int plain, char **portp, char **authp,
 			fprintf(stderr, "http_load: bad IPv6 literal in URL\n");
 			usage();
 		}
-		g.host = strndup(auth + 1, (size_t)(hend - auth - 1));
+		target.host = strndup(auth + 1, (size_t)(hend - auth - 1));
 		if (hend[1] == ':')
 			colon = hend + 1;
 	} else {
 		colon = strchr(auth, ':');
-		g.host = colon ? strndup(auth, (size_t)(colon - auth)) :
+		target.host = colon ? strndup(auth, (size_t)(colon - auth)) :
 		    strdup(auth);
 	}
 	if (colon != NULL) {
@@ -362,9 +289,9 @@ parse_url(const char *url, int plain, char **portp, char **authp,
 		free(*portp);
 		*portp = strdup(colon + 1);
 	}
-	if (g.host == NULL || *portp == NULL)
+	if (target.host == NULL || *portp == NULL)
 		fatal("out of memory");
-	if (g.host[0] == '\0') {
+	if (target.host[0] == '\0') {
 		fprintf(stderr, "http_load: empty host in URL\n");
 		usage();
 	}
@@ -377,431 +304,6 @@ parse_url(const char *url, int plain, char **portp, char **authp,
 	if (*pathp == NULL)
 		fatal("out of memory");
 	(*pathp)[strcspn(*pathp, "#")] = '\0';
-}
-
-/* setup_tls - the one client context every connection is made from */
-static void
-setup_tls(const char *cacert)
-{
-	X509_VERIFY_PARAM	*param;
-	unsigned char		 addr[16];
-	char			 tmp[160];
-
-	g.host_is_ip = inet_pton(AF_INET, g.host, addr) == 1 ||
-	    inet_pton(AF_INET6, g.host, addr) == 1;
-	if (!g.tls)
-		return;
-	if ((g.ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-		fatal("SSL_CTX_new failed");
-	SSL_CTX_set_min_proto_version(g.ctx, TLS1_2_VERSION);
-	/*
-	 * No resumption of any kind, so every new connection pays for a
-	 * full handshake.  Servers that close without close_notify are
-	 * common and harmless here: an EOF is an EOF.
-	 */
-	SSL_CTX_set_options(g.ctx, SSL_OP_NO_TICKET |
-	    SSL_OP_IGNORE_UNEXPECTED_EOF);
-	SSL_CTX_set_session_cache_mode(g.ctx, SSL_SESS_CACHE_OFF);
-	if (cacert == NULL) {
-		SSL_CTX_set_verify(g.ctx, SSL_VERIFY_NONE, NULL);
-		return;
-	}
-	if (SSL_CTX_load_verify_locations(g.ctx, cacert, NULL) != 1) {
-		ERR_error_string_n(ERR_peek_last_error(), tmp, sizeof(tmp));
-		fatal("%s: cannot load CA certificates: %s", cacert, tmp);
-	}
-	SSL_CTX_set_verify(g.ctx, SSL_VERIFY_PEER, NULL);
-	/* set on the context once, copied into every SSL */
-	param = SSL_CTX_get0_param(g.ctx);
-	if ((g.host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, g.host) :
-	    X509_VERIFY_PARAM_set1_host(param, g.host, 0)) != 1)
-		fatal("cannot set the name to verify");
-}
-
-/* conn_close - end the connection, politely unless TLS already failed */
-static void
-conn_close(struct conn *c)
-{
-	if (c->ssl != NULL) {
-		/* send close_notify, do not wait for the server's */
-		if (!c->broken)
-			(void)SSL_shutdown(c->ssl);
-		SSL_free(c->ssl);
-		c->ssl = NULL;
-	}
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	c->broken = c->used = 0;
-	c->pos = c->len = 0;
-	ERR_clear_error();
-}
-
-/* tcp_connect - a connected socket with timeouts, or -1 with c->err */
-static int
-tcp_connect(struct conn *c)
-{
-	struct timeval	 tv = { IO_TIMEOUT, 0 };
-	struct addrinfo	*ai;
-	int		 fd, one = 1;
-
-	for (ai = g.ai; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (fd < 0) {
-			syserr(c, "socket");
-			continue;
-		}
-		/* SO_SNDTIMEO also bounds connect(2) on Linux */
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		/* requests are single writes: Nagle could only add delay */
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
-		while (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-			if (errno == EINTR)
-				continue;
-			syserr(c, "connect");
-			close(fd);
-			fd = -1;
-			break;
-		}
-		if (fd >= 0)
-			return fd;
-	}
-	return -1;
-}
-
-/* conn_open - connect and, for https, handshake; -1 with c->err */
-static int
-conn_open(struct conn *c)
-{
-	int	 ret;
-
-	c->pos = c->len = 0;
-	c->broken = c->used = 0;
-	if ((c->fd = tcp_connect(c)) < 0)
-		return -1;
-	if (!g.tls)
-		return 0;
-	ERR_clear_error();
-	if ((c->ssl = SSL_new(g.ctx)) == NULL ||
-	    SSL_set_fd(c->ssl, c->fd) != 1) {
-		seterr(c, "SSL_new failed");
-		c->broken = 1;
-		conn_close(c);
-		return -1;
-	}
-	if (!g.host_is_ip)
-		(void)SSL_set_tlsext_host_name(c->ssl, g.host);
-	errno = 0;
-	if ((ret = SSL_connect(c->ssl)) != 1) {
-		sslerr(c, "TLS handshake", ret);
-		c->broken = 1;
-		conn_close(c);
-		return -1;
-	}
-	return 0;
-}
-
-/* conn_write - all of buf, or -1 with c->err */
-static int
-conn_write(struct conn *c, const unsigned char *buf, size_t len)
-{
-	size_t	 done;
-	ssize_t	 n;
-	int	 ret;
-
-	if (c->ssl != NULL) {
-		ERR_clear_error();
-		errno = 0;
-		if (len == 0)
-			return 0;
-		if ((ret = SSL_write_ex(c->ssl, buf, len, &done)) != 1)
-			return sslerr(c, "write", ret);
-		return 0;
-	}
-	for (done = 0; done < len; done += (size_t)n) {
-		/* MSG_NOSIGNAL: a closed peer is an error, not a signal */
-		n = send(c->fd, buf + done, len - done, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			n = 0;
-		else if (n < 0)
-			return syserr(c, "write");
-	}
-	return 0;
-}
-
-/* conn_fill - refill an empty buffer: >0 bytes, 0 at EOF, -1 on error */
-static int
-conn_fill(struct conn *c)
-{
-	size_t	 got;
-	ssize_t	 n;
-	int	 ret;
-
-	if (c->pos < c->len)
-		return (int)(c->len - c->pos);
-	c->pos = c->len = 0;
-	if (c->ssl != NULL) {
-		ERR_clear_error();
-		errno = 0;
-		if ((ret = SSL_read_ex(c->ssl, c->buf, sizeof(c->buf),
-		    &got)) == 1) {
-			c->len = got;
-			return (int)got;
-		}
-		if (SSL_get_error(c->ssl, ret) == SSL_ERROR_ZERO_RETURN)
-			return 0;
-		return sslerr(c, "read", ret);
-	}
-	do
-		n = recv(c->fd, c->buf, sizeof(c->buf), 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return syserr(c, "read");
-	c->len = (size_t)n;
-	return (int)n;
-}
-
-/* conn_getline - one CRLF or LF terminated line, without its end */
-static int
-conn_getline(struct conn *c, char *line, size_t size)
-{
-	size_t	 n = 0;
-	int	 ret;
-
-	for (;;) {
-		if ((ret = conn_fill(c)) < 0)
-			return -1;
-		if (ret == 0)
-			return seterr(c, "connection closed %s",
-			    n ? "within a line" : "before the answer was "
-			    "complete");
-		while (c->pos < c->len) {
-			char	 ch = (char)c->buf[c->pos++];
-
-			if (ch == '\n') {
-				if (n > 0 && line[n - 1] == '\r')
-					n--;
-				line[n] = '\0';
-				return 0;
-			}
-			if (n + 1 >= size)
-				return seterr(c, "answer line longer than %zu "
-				    "bytes", size);
-			line[n++] = ch;
-		}
-	}
-}
-
-/* conn_skip - discard exactly len bytes of body */
-static int
-conn_skip(struct conn *c, uintmax_t len)
-{
-	size_t	 n;
-	int	 ret;
-
-	while (len > 0) {
-		if ((ret = conn_fill(c)) < 0)
-			return -1;
-		if (ret == 0)
-			return seterr(c, "connection closed within the body");
-		n = c->len - c->pos;
-		if (n > len)
-			n = (size_t)len;
-		c->pos += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* conn_drain - discard everything up to the server's close */
-static int
-conn_drain(struct conn *c)
-{
-	int	 ret;
-
-	while ((ret = conn_fill(c)) > 0)
-		c->pos = c->len;
-	return ret;
-}
-
-/* header_value - the value of "Name: value" when the name matches */
-static const char *
-header_value(const char *line, const char *name)
-{
-	size_t	 n = strlen(name);
-
-	if (strncasecmp(line, name, n) != 0 || line[n] != ':')
-		return NULL;
-	line += n + 1;
-	return line + strspn(line, " \t");
-}
-
-/* isdigit_ - an ASCII digit, whatever the locale and the sign of char */
-static int
-isdigit_(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-/* has_token - 1 when the comma-separated list holds token (any case) */
-static int
-has_token(const char *list, const char *token)
-{
-	size_t	 n = strlen(token), len;
-
-	while (*list != '\0') {
-		list += strspn(list, " \t,");
-		len = strcspn(list, " \t,;");
-		if (len == n && strncasecmp(list, token, n) == 0)
-			return 1;
-		list += strcspn(list, ",");
-	}
-	return 0;
-}
-
-/* read_chunked - a chunked body and its trailer */
-static int
-read_chunked(struct conn *c, char *line, size_t size)
-{
-	uintmax_t	 len;
-	char		*end;
-
-	for (;;) {
-		if (conn_getline(c, line, size) < 0)
-			return -1;
-		errno = 0;
-		len = strtoumax(line, &end, 16);
-		if (end == line || errno != 0 ||
-		    (*end != '\0' && *end != ';' && *end != ' ' && *end != '\t'))
-			return seterr(c, "bad chunk size \"%.40s\"", line);
-		if (len == 0)
-			break;
-		if (conn_skip(c, len) < 0 || conn_getline(c, line, size) < 0)
-			return -1;
-		if (line[0] != '\0')
-			return seterr(c, "no CRLF after chunk data");
-	}
-	/* trailer fields up to the empty line */
-	do
-		if (conn_getline(c, line, size) < 0)
-			return -1;
-	while (line[0] != '\0');
-	return 0;
-}
-
-/*
- * read_answer - one complete answer: its status (100..999), or 0 with
- * c->err.  *closing is set when the connection cannot carry another
- * request; *started when any byte of the answer arrived.
- */
-static int
-read_answer(struct conn *c, int *closing, int *started)
-{
-	char		 line[MAX_LINE], *end;
-	const char	*v;
-	uintmax_t	 clen = 0;
-	int		 status, minor, have_clen, chunked, te;
-
-	*started = 0;
-	for (;;) {
-		*closing = 0;
-		if (conn_fill(c) <= 0) {
-			if (c->err[0] == '\0')
-				seterr(c, "connection closed before an answer");
-			return 0;
-		}
-		*started = 1;
-		if (conn_getline(c, line, sizeof(line)) < 0)
-			return 0;
-		if (strncmp(line, "HTTP/1.", 7) != 0 || !isdigit_(line[7]) ||
-		    line[8] != ' ' || line[9] < '1' || line[9] > '9' ||
-		    !isdigit_(line[10]) || !isdigit_(line[11]) ||
-		    (line[12] != ' ' && line[12] != '\0')) {
-			seterr(c, "bad status line \"%.60s\"", line);
-			return 0;
-		}
-		status = atoi(line + 9);
-		minor = line[7] - '0';
-		/* HTTP/1.0 closes unless it says keep-alive */
-		*closing = minor == 0;
-		have_clen = chunked = te = 0;
-		for (;;) {
-			if (conn_getline(c, line, sizeof(line)) < 0)
-				return 0;
-			if (line[0] == '\0')
-				break;
-			if ((v = header_value(line, "Content-Length")) != NULL) {
-				errno = 0;
-				clen = strtoumax(v, &end, 10);
-				if (*v < '0' || *v > '9' || errno != 0 ||
-				    *(end + strspn(end, " \t")) != '\0') {
-					seterr(c, "bad Content-Length \"%.40s\"",
-					    v);
-					return 0;
-				}
-				have_clen = 1;
-			} else if ((v = header_value(line,
-			    "Transfer-Encoding")) != NULL) {
-				te = 1;
-				chunked = has_token(v, "chunked");
-			} else if ((v = header_value(line, "Connection")) !=
-			    NULL) {
-				if (has_token(v, "close"))
-					*closing = 1;
-				else if (has_token(v, "keep-alive"))
-					*closing = 0;
-			}
-		}
-		/* interim answers (100 Continue) precede the real one */
-		if (status >= 100 && status < 200) {
-			if (status == 101) {
-				seterr(c, "unexpected 101 Switching Protocols");
-				return 0;
-			}
-			continue;
-		}
-		break;
-	}
-
-	/* the body, framed as RFC 9112 section 6.3 says */
-	if (status == 204 || status == 304)
-		return status;
-	if (chunked) {
-		if (read_chunked(c, line, sizeof(line)) < 0)
-			return 0;
-	} else if (te || !have_clen) {
-		*closing = 1;
-		if (conn_drain(c) < 0)
-			return 0;
-	} else if (conn_skip(c, clen) < 0)
-		return 0;
-	return status;
-}
-
-/*
- * await_close - in close mode, let the server close first: then its
- * side holds TIME_WAIT, as with real senders, and its close is part of
- * what is measured.  A server that keeps the connection open anyway is
- * given CLOSE_WAIT_MS before we close it ourselves.
- */
-static void
-await_close(struct conn *c)
-{
-	struct pollfd	 pfd = { .fd = c->fd, .events = POLLIN };
-	int		 i;
-
-	for (i = 0; i < 16; i++) {
-		if (c->pos == c->len &&
-		    (c->ssl == NULL || SSL_pending(c->ssl) == 0) &&
-		    poll(&pfd, 1, CLOSE_WAIT_MS) <= 0)
-			return;
-		if (conn_fill(c) <= 0)
-			return;
-		c->pos = c->len;
-	}
 }
 
 /* report_error - describe the first MAX_ERRORS failures on stderr */
@@ -983,8 +485,8 @@ main(int argc, char **argv)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_ADDRCONFIG;
 	/* resolved once: name lookup is not what is being measured */
-	if ((err = getaddrinfo(g.host, port, &hints, &g.ai)) != 0)
-		fatal("%s: %s", g.host, gai_strerror(err));
+	if ((err = getaddrinfo(target.host, port, &hints, &target.ai)) != 0)
+		fatal("%s: %s", target.host, gai_strerror(err));
 	setup_tls(cacert);
 
 	g.nreq = (size_t)(argc - 1);
@@ -1059,9 +561,9 @@ main(int argc, char **argv)
 	free(port);
 	free(authority);
 	free(path);
-	free(g.host);
-	freeaddrinfo(g.ai);
-	SSL_CTX_free(g.ctx);
+	free(target.host);
+	freeaddrinfo(target.ai);
+	SSL_CTX_free(target.ctx);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return 1;
 	return sum[0] > 0 ? 1 : 0;
