@@ -211,13 +211,27 @@ histogram(struct buf *b, const char *name, const char *help,
 	buf_printf(b, "%s_sum %.6f\n%s_count %llu\n", name, sum, name, acc);
 }
 
+/* label_seen - the i-th escaped label in lab (at start[]) equals an
+ * earlier one: two names that escape alike are one series */
+static int
+label_seen(const struct buf *lab, const size_t *start, size_t i)
+{
+	size_t	j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp((const char *)lab->data + start[i],
+		    (const char *)lab->data + start[j]) == 0)
+			return 1;
+	return 0;
+}
+
 /* render_db - what the database knows */
 static void
 render_db(struct buf *b, const struct metrics_gauges *g)
 {
 	const struct db_metrics	*db = g->db;
 	struct buf		 lab = BUF_INIT;
-	size_t			 i, j, *start;
+	size_t			 i, *start;
 
 	family(b, "tlsrpt_db_up", "gauge", "1 when the last read of the "
 	    "database's figures worked");
@@ -266,11 +280,7 @@ render_db(struct buf *b, const struct metrics_gauges *g)
 	family(b, "tlsrpt_db_reporter_last_report_timestamp_seconds", "gauge",
 	    "When the latest accepted report of an organisation was received");
 	for (i = 0; i < db->n_reporters; i++) {
-		for (j = 0; j < i; j++)
-			if (strcmp((char *)lab.data + start[i],
-			    (char *)lab.data + start[j]) == 0)
-				break;
-		if (j < i)
+		if (label_seen(&lab, start, i))
 			continue;
 		buf_printf(b, "tlsrpt_db_reporter_last_report_timestamp_seconds"
 		    "{organization=\"%s\"} %lld\n", (char *)lab.data + start[i],
@@ -279,11 +289,7 @@ render_db(struct buf *b, const struct metrics_gauges *g)
 	family(b, "tlsrpt_db_reporter_reports", "gauge", "Accepted reports of "
 	    "an organisation");
 	for (i = 0; i < db->n_reporters; i++) {
-		for (j = 0; j < i; j++)
-			if (strcmp((char *)lab.data + start[i],
-			    (char *)lab.data + start[j]) == 0)
-				break;
-		if (j < i)
+		if (label_seen(&lab, start, i))
 			continue;
 		buf_printf(b, "tlsrpt_db_reporter_reports{organization=\"%s\"} "
 		    "%lld\n", (char *)lab.data + start[i],
