@@ -50,7 +50,14 @@ for t in $TARGETS; do
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$T/$t.out")
 	check "fuzz_$t: ${SECS}s without a crash (exit status)" "$rc" 0
-	[ "$rc" = 0 ] || grep -m 5 -E 'ERROR|runtime error|SUMMARY|written to' "$T/$t.out"
+	if [ "$rc" != 0 ]; then
+		# keep what it wrote, and libFuzzer's output, past the cleanup
+		mkdir -p "$B/crashes"
+		cp "$T"/art/"$t"-* "$B/crashes/" 2>/dev/null
+		cp "$T/$t.out" "$B/crashes/$t-smoke-$(date +%s).out"
+		grep -m 8 -E 'ERROR|CHECK failed|runtime error|SUMMARY|#[0-9]+ .* in |written to' "$T/$t.out"
+		echo "fuzz_$t: input and output kept in $B/crashes/"
+	fi
 	if [ "${execs:-0}" -ge 1000 ]; then pass=$((pass + 1)); else
 		fail=$((fail + 1)); echo "FAIL fuzz_$t: ${execs:-no} executions"; fi
 	echo "fuzz_$t: ${execs:-?} executions in ${SECS}s"
