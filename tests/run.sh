@@ -50,39 +50,41 @@ tally() {
 
 out=$(mktemp)
 n=0
+# run_script NAME BUILD DBNAME - run tests/NAME.sh against BUILD's binary
+run_script() {
+	bash "tests/$1.sh" "$2/tlsrpt" "$PGTMP" "$3" >"$out" 2>&1
+	tally "$2/$1" "$out" $?
+}
+# units BUILD DBNAME [WRAPPER...] - every unit test program of BUILD,
+# each run by WRAPPER (e.g. valgrind) when given
+units() {
+	ub=$1 udb=$2
+	shift 2
+	pg_createdb "$PGTMP" "$udb" >/dev/null
+	for t in "$ub"/tests/test_*; do
+		[ -x "$t" ] || continue
+		TLSRPT_TEST_DB=$(pg_conninfo "$PGTMP" "$udb") "$@" "$t" \
+		    >"$out" 2>&1
+		tally "${1:+$1 }$t" "$out" $?
+	done
+}
 # is one of the builds ASan's? (tests/fault.sh's parts, below)
 asan_run=0
 for b in "$@"; do ldd "$b/tlsrpt" 2>/dev/null | grep -q libasan && asan_run=1; done
 for b in "$@"; do
 	n=$((n + 1))
-	pg_createdb "$PGTMP" "unit$n" >/dev/null
-	for t in "$b"/tests/test_*; do
-		[ -x "$t" ] || continue
-		TLSRPT_TEST_DB=$(pg_conninfo "$PGTMP" "unit$n") \
-		    "$t" >"$out" 2>&1
-		tally "$t" "$out" $?
-	done
+	units "$b" "unit$n"
 	[ "$unit_only" = 1 ] && continue
-	bash tests/integration.sh "$b/tlsrpt" "$PGTMP" "it$n" >"$out" 2>&1
-	tally "$b/integration" "$out" $?
-	bash tests/output.sh "$b/tlsrpt" "$PGTMP" "out$n" >"$out" 2>&1
-	tally "$b/output" "$out" $?
-	bash tests/http.sh "$b/tlsrpt" "$PGTMP" "http$n" >"$out" 2>&1
-	tally "$b/http" "$out" $?
-	bash tests/mail.sh "$b/tlsrpt" "$PGTMP" "mail$n" >"$out" 2>&1
-	tally "$b/mail" "$out" $?
-	bash tests/postfix.sh "$b/tlsrpt" "$PGTMP" "pf$n" >"$out" 2>&1
-	tally "$b/postfix" "$out" $?
-	bash tests/attack.sh "$b/tlsrpt" "$PGTMP" "attack$n" >"$out" 2>&1
-	tally "$b/attack" "$out" $?
-	bash tests/ops.sh "$b/tlsrpt" "$PGTMP" "ops$n" >"$out" 2>&1
-	tally "$b/ops" "$out" $?
-	bash tests/render.sh "$b/tlsrpt" "$PGTMP" "ren$n" >"$out" 2>&1
-	tally "$b/render" "$out" $?
-	bash tests/digest.sh "$b/tlsrpt" "$PGTMP" "dig$n" >"$out" 2>&1
-	tally "$b/digest" "$out" $?
-	bash tests/purge.sh "$b/tlsrpt" "$PGTMP" "pur$n" >"$out" 2>&1
-	tally "$b/purge" "$out" $?
+	run_script integration "$b" "it$n"
+	run_script output "$b" "out$n"
+	run_script http "$b" "http$n"
+	run_script mail "$b" "mail$n"
+	run_script postfix "$b" "pf$n"
+	run_script attack "$b" "attack$n"
+	run_script ops "$b" "ops$n"
+	run_script render "$b" "ren$n"
+	run_script digest "$b" "dig$n"
+	run_script purge "$b" "pur$n"
 	# faults injected into real processes (stops PostgreSQL, kills the
 	# server, mounts a tmpfs; 3-4 minutes): every part under the ASan
 	# build, for the error paths they walk; under a plain build only the
@@ -99,13 +101,8 @@ done
 # valgrind over the first build: the unit tests, then the corpus through
 # every door
 if [ "$vg" = 1 ]; then
-	pg_createdb "$PGTMP" unitvg >/dev/null
-	for t in "$1"/tests/test_*; do
-		[ -x "$t" ] || continue
-		TLSRPT_TEST_DB=$(pg_conninfo "$PGTMP" unitvg) \
-		    $VGCMD "$t" >"$out" 2>&1
-		tally "valgrind $t" "$out" $?
-	done
+	# shellcheck disable=SC2086
+	units "$1" unitvg $VGCMD
 	bash tests/valgrind.sh "$1/tlsrpt" "$PGTMP" vg >"$out" 2>&1
 	tally "valgrind $1/tlsrpt" "$out" $?
 fi
