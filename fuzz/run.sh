@@ -85,6 +85,12 @@ fi
 	else
 		echo "budget: $secs seconds per target"
 	fi
+	if [ -f "$B/opendkim/lib/libopendkim.so.11" ]; then
+		echo "libopendkim (dkim): ASan + UBSan build of Debian's" \
+		    "source $(cat "$B/opendkim/lib/VERSION") (fuzz/opendkim-asan.sh)"
+	else
+		echo "libopendkim (dkim): Debian's, not instrumented"
+	fi
 	echo "host: $(uname -srm), $(nproc) CPUs, load $(cut -d' ' -f1-3 \
 	    /proc/loadavg) at the start"
 	echo "ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16}"
@@ -138,8 +144,12 @@ for t in $targets; do
 	t0=$(date +%s)
 	times >"$B/.times"
 	c0=$(cpu_children "$B/.times")
+	# fuzz_dkim against the instrumented libopendkim when it is built
+	ldp=${LD_LIBRARY_PATH:-}
+	[ "$t" = dkim ] && [ -f "$B/opendkim/lib/libopendkim.so.11" ] &&
+	    ldp=$B/opendkim/lib${ldp:+:$ldp}
 	# shellcheck disable=SC2086
-	nice -n "${FUZZ_NICE:-10}" "$bin" $budget $dict \
+	LD_LIBRARY_PATH=$ldp nice -n "${FUZZ_NICE:-10}" "$bin" $budget $dict \
 	    -max_len="$(maxlen "$t")" -timeout=25 -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix="$B/crashes/$t-" \
 	    "$B/corpus/$t" "$B/seeds/$t" >"$out" 2>&1

@@ -36,6 +36,7 @@
 
 #include "dkim_gate.h"
 #include "dkim_keycache.h"
+#include "dkim_guard.h"
 #include "orgdomain.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -553,16 +554,27 @@ gate_keycache(const struct gate *g, size_t *hits, size_t *misses)
 	*misses = g->kc.misses;
 }
 
-/* feed - msg to the library with CRLF line ends: a bare LF becomes CRLF,
- * CRLF stays (libopendkim wants CRLF, and its FIXCRLF guesses from the
- * first line only: API-NOTES §2a) */
+/* feed - the pad fields (dkim_guard.h), then msg, to the library with CRLF
+ * line ends: a bare LF becomes CRLF, CRLF stays (libopendkim wants CRLF,
+ * and its FIXCRLF guesses from the first line only: API-NOTES §2a) */
 static DKIM_STAT
 feed(DKIM *d, const unsigned char *msg, size_t len)
 {
 	unsigned char	 out[CHUNK + 2];
-	size_t		 i, o = 0;
+	size_t		 i, o = 0, pads = dkim_pad_count(msg, len);
 	DKIM_STAT	 st;
 
+	/* first the pad fields that keep the library inside its array
+	 * (dkim_guard.h) */
+	for (i = 0; i < pads; i++) {
+		memcpy(out + o, DKIM_PAD_FIELD, sizeof DKIM_PAD_FIELD - 1);
+		o += sizeof DKIM_PAD_FIELD - 1;
+		if (o + sizeof DKIM_PAD_FIELD > CHUNK || i + 1 == pads) {
+			if ((st = dkim_chunk(d, out, o)) != DKIM_STAT_OK)
+				return st;
+			o = 0;
+		}
+	}
 	for (i = 0; i < len; i++) {
 		if (msg[i] == '\n' && (i == 0 || msg[i - 1] != '\r'))
 			out[o++] = '\r';

@@ -42,15 +42,8 @@ for t in $TARGETS; do
 	mkdir -p "$T/corpus-$t" "$T/art"
 	dict=""
 	[ -f "$B/dict/$t.dict" ] && dict="-dict=$B/dict/$t.dict"
-	# fuzz_dkim: a fixed seed and a bounded number of runs, because
-	# a memory corruption inside libopendkim or OpenSSL (uninstrumented)
-	# is open: about one run in several hundred thousand ends in ASan's
-	# "CHECK failed ... kAllocBegMagic" (README, Fuzzing).  "make fuzz"
-	# keeps looking for it with random seeds.
-	bound=""
-	[ "$t" = dkim ] && bound="-seed=1 -runs=${FUZZ_SMOKE_DKIM_RUNS:-3000}"
 	# shellcheck disable=SC2086
-	nice -n 10 "$bin" -max_total_time="$SECS" $bound $dict -max_len=32768 \
+	nice -n 10 "$bin" -max_total_time="$SECS" $dict -max_len=32768 \
 	    -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix="$T/art/$t-" "$T/corpus-$t" "$B/seeds/$t" \
 	    >"$T/$t.out" 2>&1
