@@ -187,7 +187,7 @@ $(B)/tests/pipe_load: tests/bench/pipe_load.c
 
 bench: deps all $(B)/tests/bench_tool $(B)/tests/http_load $(B)/tests/mailgen \
 	  $(B)/tests/pipe_load
-	@sh tests/bench.sh build/tlsrpt
+	@bash tests/bench.sh build/tlsrpt
 
 install: $(B)/tlsrpt
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/tlsrpt \

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # bench.sh - "make bench": bulk ingest throughput against a floor
 #
 # Generates a deterministic corpus (BENCH_REPORTS, default 20,000 gzip'd
@@ -49,6 +49,7 @@ LOAD=$(dirname "$BIN")/tests/http_load
 N=${BENCH_REPORTS:-20000}
 cd "$(dirname "$0")/.."
 . tests/pg.sh
+. tests/serve.sh
 W=$(pg_tmpdir)
 SPID=
 APID=
@@ -199,14 +200,11 @@ printf 'database = %s\nlisten = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\nspool_
 } >"$W/serve.conf"
 SCONF=$W/serve.conf
 "$BIN" -c "$W/serve.conf" db migrate >/dev/null
-# serve [ARGS] - start the server, set URL
+# serve [ARGS] - start the server, set port and URL
 serve() {
 	"$BIN" -c "$SCONF" serve "$@" 2>"$W/serve.log" &
 	SPID=$!
-	for _ in $(seq 100); do
-		port=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "$W/serve.log")
-		[ -n "$port" ] && break; sleep 0.1
-	done
+	port=$(serve_port "$W/serve.log")
 	URL=https://127.0.0.1:$port/tlsrpt
 }
 stop() { kill -TERM "$SPID"; wait "$SPID"; SPID=; }

@@ -8,6 +8,10 @@
 #   start_server NAME EXTRA_CONF
 #                         run serve with $T/NAME.conf (log $T/NAME.log) on a
 #                         free port of 127.0.0.1; sets PORT, URL and SPID
+#   serve_port LOG [TENTHS]
+#                         wait up to TENTHS tenths of a second (100) for
+#                         the server writing LOG to listen; print its port
+#                         on 127.0.0.1 (nothing if it never did)
 #   stop_server NAME      SIGTERM the server started last; check that it
 #                         exits 0 (under ASan: no leak, no error at exit)
 #   post FILE [CURL_ARGS] POST FILE to $URL (or $U); print the status code;
@@ -37,11 +41,17 @@ start_server() {
 	  printf '%b' "$2"; } >"$T/$1.conf"
 	"$BIN" -c "$T/$1.conf" serve 2>"$T/$1.log" &
 	SPID=$!; pids+=("$SPID")
-	for _ in $(seq 100); do
-		PORT=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "$T/$1.log")
-		[ -n "$PORT" ] && break; sleep 0.1
-	done
+	PORT=$(serve_port "$T/$1.log")
 	URL=https://localhost:$PORT/tlsrpt
+}
+
+serve_port() {
+	local _ port=
+	for _ in $(seq "${2:-100}"); do
+		port=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "$1")
+		[ -n "$port" ] && break; sleep 0.1
+	done
+	echo "$port"
 }
 
 stop_server() {

@@ -44,11 +44,7 @@ printf 'database = %s\nlisten = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\nspool_
     "$DB" "$T/server.pem" "$T/server.key" "$T" >"$T/serve.conf"
 $VG "$BIN" -c "$T/serve.conf" serve 2>"$T/serve.log" &
 SPID=$!; pids+=("$SPID")
-PORT=
-for _ in $(seq 600); do
-	PORT=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "$T/serve.log")
-	[ -n "$PORT" ] && break; sleep 0.1
-done
+PORT=$(serve_port "$T/serve.log" 600)
 codes=
 for f in "${files[@]}"; do
 	case $f in *.gz) ct=application/tlsrpt+gzip ;; *) ct=application/tlsrpt+json ;; esac

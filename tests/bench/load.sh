@@ -27,6 +27,7 @@ TOOL=$B/tests/bench_tool
 LOAD=$B/tests/http_load
 cd "$(dirname "$0")/../.." || exit 1
 . tests/pg.sh
+. tests/serve.sh
 C=${LOAD_CLIENTS:-256}
 S=${LOAD_SECONDS:-30}
 N=${LOAD_REPORTS:-40000}
@@ -59,11 +60,7 @@ serve() {
 	"$BIN" -c "$W/$1.conf" db migrate >/dev/null
 	"$BIN" -c "$W/$1.conf" serve 2>"$W/$1.log" &
 	SPID=$!
-	for _ in $(seq 100); do
-		port=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "$W/$1.log")
-		[ -n "$port" ] && break; sleep 0.1
-	done
-	URL=https://127.0.0.1:$port/tlsrpt
+	URL=https://127.0.0.1:$(serve_port "$W/$1.log")/tlsrpt
 }
 stop() { kill -TERM "$SPID"; wait "$SPID"; SPID=; }
 rows() { psql -XAtq "$(pg_conninfo "$W/pg" "$1")" -c "SELECT count(*) FROM report"; }
