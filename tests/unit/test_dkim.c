@@ -516,9 +516,8 @@ run_hostile(void)
 			    de->d_name);
 			m = slurp(path, &len);
 			gate_check(g, m, len, align, 1, &r);
-			snprintf(name, sizeof name, "%s: a verdict", path);
-			t_ok(name, r.outcome == GATE_UNPROVEN ||
-			    r.outcome == GATE_PROVEN, r.reason);
+			snprintf(name, sizeof name, "%s: unproven", path);
+			t_ok(name, r.outcome == GATE_UNPROVEN, r.reason);
 			free(m);
 			nregress++;
 		}
